@@ -1,0 +1,170 @@
+package chreplication
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Operation names, as the spec's operationIds.
+const (
+	opCreate = "CreateClickHouseDataBaseReplication"
+	opList   = "ListClickHouseDataBaseReplication"
+	opDelete = "DeleteClickHouseDataBaseReplication"
+	opJob    = "ShowGaussMySqlJobInfo"
+)
+
+// response is an answer read in full (through a size limit).
+type response struct {
+	op, method, path string
+	status           int
+	header           http.Header
+	body             []byte
+}
+
+// send builds, authenticates and sends a request, retrying as the client's
+// RetryPolicy and the operation's idempotency allow, and re-sending once with
+// refreshed credentials after a 401. It returns the last answer, whatever its
+// status, or the error that kept any answer from arriving.
+func (c *Client) send(ctx context.Context, op string, idempotent bool, build func() (*http.Request, error)) (*response, error) {
+	if c.timeout > 0 {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.timeout)
+			defer cancel()
+		}
+	}
+	attempts := c.retry.attempts()
+	reauthenticated := false
+	for n := 1; ; n++ {
+		req, err := build()
+		if err != nil {
+			return nil, fmt.Errorf("chreplication: %s: building the request: %w", op, err)
+		}
+		req = req.WithContext(ctx)
+		req.Header.Set("User-Agent", c.userAgent)
+		if err := c.auth.Authenticate(ctx, req); err != nil {
+			return nil, fmt.Errorf("chreplication: %s: authenticating: %w", op, err)
+		}
+		resp, err := c.http.Do(req) //nolint:bodyclose // closed in read
+		var r *response
+		if err == nil {
+			r, err = c.read(op, req, resp)
+		}
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
+			}
+			if n < attempts && retryable(idempotent, 0, err) {
+				if sleep(ctx, c.retry.delay(n, 0)) == nil {
+					continue
+				}
+			}
+			return nil, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
+		}
+		if r.status == http.StatusUnauthorized && c.reauth != nil && !reauthenticated {
+			reauthenticated = true
+			if ok, rerr := c.reauth.Reauthenticate(ctx, req); rerr == nil && ok {
+				n-- // a refresh is not a retry: it does not use up an attempt
+				continue
+			}
+		}
+		if n < attempts && retryable(idempotent, r.status, nil) {
+			if sleep(ctx, c.retry.delay(n, retryAfter(r.header, time.Now()))) == nil {
+				continue
+			}
+		}
+		return r, nil
+	}
+}
+
+// read reads and closes the body of resp. A successful answer may be up to
+// maxBody long; an error answer is cut at maxErrBody (the cut is enough to
+// show what went wrong).
+func (c *Client) read(op string, req *http.Request, resp *http.Response) (*response, error) {
+	defer resp.Body.Close()
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	limit := c.maxErrBody
+	if ok {
+		limit = c.maxBody
+	}
+	body, err := readLimited(resp.Body, resp.ContentLength, limit)
+	if errors.Is(err, ErrResponseTooLarge) && !ok {
+		err = nil // keep the start of an oversized error body
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &response{
+		op:     op,
+		method: req.Method,
+		path:   req.URL.EscapedPath(),
+		status: resp.StatusCode,
+		header: resp.Header,
+		body:   body,
+	}, nil
+}
+
+// readLimited reads r to its end, or returns the first limit bytes and
+// ErrResponseTooLarge when r holds more.
+func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength > limit {
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds the limit of %d bytes", ErrResponseTooLarge, contentLength, limit)
+	}
+	size := int64(512)
+	if contentLength >= 0 {
+		size = contentLength + 1 // +1 sees EOF without growing
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := min(int64(cap(buf)), limit+1)
+		n, err := r.Read(buf[len(buf):room])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf[:limit], fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the answer: %w", err)
+		}
+	}
+}
+
+// decode turns an answer into v: an *APIError for a non-2xx status, an
+// error wrapping ErrInvalidResponse for a 2xx answer that is not the JSON
+// object the spec promises.
+func decode(r *response, v any) error {
+	if r.status < 200 || r.status > 299 {
+		return newAPIError(r.op, r.method, r.path, r.status, r.header, r.body)
+	}
+	if !startsWithObject(r.body) {
+		what := "an empty body"
+		if len(r.body) > 0 {
+			what = "a body that is not a JSON object"
+		}
+		return r.invalid(what)
+	}
+	if err := json.Unmarshal(r.body, v); err != nil {
+		return r.invalid("malformed JSON: " + err.Error())
+	}
+	return nil
+}
+
+// invalid returns an error wrapping ErrInvalidResponse for a 2xx answer.
+func (r *response) invalid(what string) error {
+	msg := r.method + " " + r.path + ": " + strconv.Itoa(r.status) + " with " + what
+	if id := r.header.Get("X-Request-Id"); id != "" {
+		msg += " (request ID " + clean(id) + ")"
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidResponse, msg)
+}

@@ -1,0 +1,237 @@
+package chreplication
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var (
+	// ErrInvalidRequest is wrapped by every error about input the client
+	// refused before sending anything. Find the field with errors.As and
+	// *InvalidRequestError.
+	ErrInvalidRequest = errors.New("chreplication: invalid request")
+
+	// ErrInvalidResponse is wrapped by the errors returned when a successful
+	// (2xx) answer cannot be used: an empty or malformed body, or a required
+	// field missing, such as a job ID.
+	ErrInvalidResponse = errors.New("chreplication: invalid response")
+
+	// ErrResponseTooLarge is wrapped when an answer's body exceeds the client's
+	// read limit. The rest of the body is not read.
+	ErrResponseTooLarge = errors.New("chreplication: response body too large")
+
+	// ErrJobFailed is wrapped by the error WaitJob returns when the job ends
+	// with status Failed. The job, with its FailReason, is returned too.
+	ErrJobFailed = errors.New("chreplication: job failed")
+)
+
+// InvalidRequestError describes input that the client refused before sending
+// anything. It wraps ErrInvalidRequest.
+type InvalidRequestError struct {
+	// Field names the parameter, e.g. "instanceID" or "SourceDatabase".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+// Error implements error.
+func (e *InvalidRequestError) Error() string {
+	return "chreplication: invalid " + e.Field + ": " + e.Reason
+}
+
+// Unwrap returns ErrInvalidRequest.
+func (e *InvalidRequestError) Unwrap() error { return ErrInvalidRequest }
+
+// APIError is the error returned for every answer whose status is not 2xx,
+// whatever its body: a service error ({"error_code","error_msg"}), a gateway
+// error, an HTML page, plain text or nothing at all.
+type APIError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Code is the error code from the body, such as "DBS.280292" or
+	// "APIGW.0301"; empty when the body has none.
+	Code string
+	// Message is the error message from the body or, when the body has
+	// none, the status text or the body's first line.
+	Message string
+	// RequestID is the X-Request-Id header of the answer, for support.
+	RequestID string
+	// Operation is the API operation, such as "CreateClickHouseDataBaseReplication".
+	Operation string
+	// Method and Path are the request's method and URL path.
+	Method, Path string
+}
+
+// Error implements error: "chreplication: POST /v3/...: 400 Bad Request:
+// DBS.280292: message (request ID ...)".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("chreplication: ")
+	if e.Method != "" {
+		b.WriteString(e.Method)
+		b.WriteByte(' ')
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteByte(' ')
+		b.WriteString(t)
+	}
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request ID ")
+		b.WriteString(e.RequestID)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// IsNotFound reports whether err is, or wraps, an *APIError with status 404.
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+// IsThrottled reports whether err is, or wraps, an *APIError with status 429.
+func IsThrottled(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }
+
+// IsUnauthorized reports whether err is, or wraps, an *APIError with status
+// 401: the credentials were refused.
+func IsUnauthorized(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
+
+func hasStatus(err error, status int) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == status
+}
+
+// maxMessageLen bounds the message taken from an error body.
+const maxMessageLen = 512
+
+// newAPIError builds the error for a non-2xx answer from its status, headers
+// and (already size-limited) body.
+func newAPIError(op, method, path string, status int, header http.Header, body []byte) *APIError {
+	e := &APIError{
+		StatusCode: status,
+		RequestID:  clean(header.Get("X-Request-Id")),
+		Operation:  op,
+		Method:     method,
+		Path:       path,
+	}
+	e.Code, e.Message = parseErrorBody(body)
+	if e.Message == "" && e.Code == "" {
+		e.Message = firstLine(body)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+// errorShapes are the error bodies seen from the service, the API gateway
+// and IAM.
+type errorShapes struct {
+	ErrorCode string          `json:"error_code"`
+	ErrorMsg  string          `json:"error_msg"`
+	Code      json.RawMessage `json:"code"`
+	Message   string          `json:"message"`
+	Error     *struct {
+		Code    json.RawMessage `json:"code"`
+		Message string          `json:"message"`
+		Title   string          `json:"title"`
+	} `json:"error"`
+}
+
+func parseErrorBody(body []byte) (code, msg string) {
+	var s errorShapes
+	if !startsWithObject(body) {
+		return "", ""
+	}
+	if json.Unmarshal(body, &s) != nil {
+		return "", ""
+	}
+	switch {
+	case s.ErrorCode != "" || s.ErrorMsg != "":
+		return clean(s.ErrorCode), clean(s.ErrorMsg)
+	case s.Error != nil:
+		m := s.Error.Message
+		if m == "" {
+			m = s.Error.Title
+		}
+		return clean(rawString(s.Error.Code)), clean(m)
+	default:
+		return clean(rawString(s.Code)), clean(s.Message)
+	}
+}
+
+func startsWithObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// rawString turns a JSON string or number into its text.
+func rawString(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	if raw[0] >= '0' && raw[0] <= '9' || raw[0] == '-' {
+		return string(raw)
+	}
+	return ""
+}
+
+// firstLine returns the first non-empty line of a plain-text body, or "" for
+// HTML and binary bodies.
+func firstLine(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if s == "" || s[0] == '<' || !utf8.ValidString(s) {
+		return ""
+	}
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	return clean(s)
+}
+
+// clean makes text from the network safe to print on one line: control
+// characters become spaces and the length is bounded.
+func clean(s string) string {
+	if len(s) > maxMessageLen {
+		s = s[:maxMessageLen]
+		for !utf8.ValidString(s) && len(s) > 0 {
+			s = s[:len(s)-1]
+		}
+		s += "..."
+	}
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return strings.TrimSpace(s)
+	}
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}

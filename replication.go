@@ -1,0 +1,237 @@
+package chreplication
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"iter"
+	"net/http"
+
+	"github.com/gaussdb-tools/chreplication/generated"
+)
+
+// CreateReplicationRequest says what CreateReplication synchronises.
+type CreateReplicationRequest struct {
+	// SourceInstanceID is the ID of the GaussDB(for MySQL) instance to copy
+	// from (required).
+	SourceInstanceID string
+	// SourceDatabase is the database to synchronise (required).
+	SourceDatabase string
+	// SourceNodeID is the read replica to copy from; "" means the primary
+	// node, and the field is left out of the request.
+	SourceNodeID string
+}
+
+// ReplicationStatus is the health of a synchronization task.
+type ReplicationStatus string
+
+// Replication statuses.
+const (
+	ReplicationNormal   ReplicationStatus = "normal"
+	ReplicationAbnormal ReplicationStatus = "abnormal"
+)
+
+// CatchupStage is the catch-up stage of a synchronization task.
+type CatchupStage string
+
+// Catch-up stages.
+const (
+	CatchupWait        CatchupStage = "wait"
+	CatchupFailed      CatchupStage = "failed"
+	CatchupIncremental CatchupStage = "incremental"
+	CatchupFull        CatchupStage = "full"
+	CatchupOther       CatchupStage = "other"
+)
+
+// Replication is one synchronization task. Fields the answer left out are
+// zero.
+type Replication struct {
+	SourceDatabase string            `json:"source_database"`
+	TargetDatabase string            `json:"target_database"`
+	Status         ReplicationStatus `json:"status"`
+	Stage          string            `json:"stage"`
+	CatchupStage   CatchupStage      `json:"catchup_stage"`
+	Percentage     int               `json:"percentage"`
+}
+
+// ReplicationPage is one page of ListReplications.
+type ReplicationPage struct {
+	// TotalCount is the number of tasks in all pages.
+	TotalCount int `json:"total_count"`
+	// Replications are the tasks of this page.
+	Replications []Replication `json:"replications"`
+}
+
+// ListOptions pages through a list. Zero values mean the API's defaults
+// (limit 10, offset 0).
+type ListOptions struct {
+	// Limit is the page size, 1 to 100.
+	Limit int
+	// Offset is the number of tasks to skip.
+	Offset int
+}
+
+// CreateReplication starts synchronising req.SourceDatabase of instance
+// req.SourceInstanceID into the ClickHouse node of instanceID, and returns the
+// ID of the job doing it (follow it with Job or WaitJob). Bad input returns
+// an error wrapping ErrInvalidRequest and sends nothing; a non-2xx answer
+// returns an *APIError. The call is not retried once it may have reached the
+// service (see RetryPolicy), so it never creates a task twice.
+func (c *Client) CreateReplication(ctx context.Context, instanceID string, req CreateReplicationRequest) (string, error) {
+	if err := checkID("instanceID", instanceID); err != nil {
+		return "", err
+	}
+	if err := checkID("SourceInstanceID", req.SourceInstanceID); err != nil {
+		return "", err
+	}
+	if err := checkDatabase("SourceDatabase", req.SourceDatabase); err != nil {
+		return "", err
+	}
+	body := generated.CreateReplicationRequest{
+		SourceInstanceID: req.SourceInstanceID,
+		SourceDatabase:   req.SourceDatabase,
+	}
+	if req.SourceNodeID != "" {
+		if err := checkID("SourceNodeID", req.SourceNodeID); err != nil {
+			return "", err
+		}
+		body.SourceNodeID = &req.SourceNodeID
+	}
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return "", err
+	}
+	params := &generated.CreateClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	r, err := c.send(ctx, opCreate, false, func() (*http.Request, error) {
+		return generated.NewCreateClickHouseDataBaseReplicationRequestWithBody(
+			c.endpoint, c.projectID, instanceID, params, "application/json", bytes.NewReader(buf))
+	})
+	if err != nil {
+		return "", err
+	}
+	return jobID(r)
+}
+
+// DeleteReplication stops synchronising database into the ClickHouse node
+// of instanceID and returns the ID of the job doing it. database may hold
+// spaces and non-ASCII letters; it is escaped in the path. Like
+// CreateReplication it is not retried once it may have reached the service.
+func (c *Client) DeleteReplication(ctx context.Context, instanceID, database string) (string, error) {
+	if err := checkID("instanceID", instanceID); err != nil {
+		return "", err
+	}
+	if err := checkDatabase("database", database); err != nil {
+		return "", err
+	}
+	params := &generated.DeleteClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	r, err := c.send(ctx, opDelete, false, func() (*http.Request, error) {
+		return generated.NewDeleteClickHouseDataBaseReplicationRequest(c.endpoint, c.projectID, instanceID, database, params)
+	})
+	if err != nil {
+		return "", err
+	}
+	return jobID(r)
+}
+
+func jobID(r *response) (string, error) {
+	var out generated.JobIDResponse
+	if err := decode(r, &out); err != nil {
+		return "", err
+	}
+	if out.JobID == "" {
+		return "", r.invalid("no job_id")
+	}
+	return out.JobID, nil
+}
+
+// ListReplications returns one page of the synchronization tasks of the
+// ClickHouse node of instanceID.
+func (c *Client) ListReplications(ctx context.Context, instanceID string, opts ListOptions) (*ReplicationPage, error) {
+	if err := checkID("instanceID", instanceID); err != nil {
+		return nil, err
+	}
+	if err := checkListOptions(opts); err != nil {
+		return nil, err
+	}
+	params := &generated.ListClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	if opts.Limit != 0 {
+		l := int32(opts.Limit)
+		params.Limit = &l
+	}
+	if opts.Offset != 0 {
+		o := int32(opts.Offset)
+		params.Offset = &o
+	}
+	r, err := c.send(ctx, opList, true, func() (*http.Request, error) {
+		return generated.NewListClickHouseDataBaseReplicationRequest(c.endpoint, c.projectID, instanceID, params)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out generated.ListReplicationsResponse
+	if err := decode(r, &out); err != nil {
+		return nil, err
+	}
+	if out.TotalCount < 0 {
+		return nil, r.invalid("a negative total_count")
+	}
+	page := &ReplicationPage{TotalCount: int(out.TotalCount), Replications: make([]Replication, len(out.Replications))}
+	for i := range out.Replications {
+		page.Replications[i] = replicationFromWire(&out.Replications[i])
+	}
+	return page, nil
+}
+
+func replicationFromWire(w *generated.Replication) Replication {
+	var r Replication
+	if w.SourceDatabase != nil {
+		r.SourceDatabase = *w.SourceDatabase
+	}
+	if w.TargetDatabase != nil {
+		r.TargetDatabase = *w.TargetDatabase
+	}
+	if w.Status != nil {
+		r.Status = ReplicationStatus(*w.Status)
+	}
+	if w.Stage != nil {
+		r.Stage = *w.Stage
+	}
+	if w.CatchupStage != nil {
+		r.CatchupStage = CatchupStage(*w.CatchupStage)
+	}
+	if w.Percentage != nil {
+		r.Percentage = int(*w.Percentage)
+	}
+	return r
+}
+
+// allPageSize is the page size AllReplications asks for: the API's maximum,
+// so the fewest requests are made.
+const allPageSize = maxListLimit
+
+// AllReplications iterates over every synchronization task of the
+// ClickHouse node of instanceID, fetching pages of 100 as the loop goes: it
+// holds one page at a time, whatever the number of tasks. An error is
+// yielded once, with a zero Replication, and ends the iteration; so does the
+// end of ctx. Breaking out of the loop stops fetching.
+func (c *Client) AllReplications(ctx context.Context, instanceID string) iter.Seq2[Replication, error] {
+	return func(yield func(Replication, error) bool) {
+		offset := 0
+		for {
+			page, err := c.ListReplications(ctx, instanceID, ListOptions{Limit: allPageSize, Offset: offset})
+			if err != nil {
+				yield(Replication{}, err)
+				return
+			}
+			for _, r := range page.Replications {
+				if !yield(r, nil) {
+					return
+				}
+			}
+			offset += len(page.Replications)
+			if len(page.Replications) == 0 || offset >= page.TotalCount || offset > maxOffset-allPageSize {
+				return
+			}
+		}
+	}
+}

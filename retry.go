@@ -1,0 +1,145 @@
+package chreplication
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// RetryPolicy says how often and how patiently a failed call is sent again.
+//
+// What is retried, and why:
+//   - Reads (list, job) are retried on 429, 502, 503 and 504 answers and on
+//     network errors: sending a read twice changes nothing.
+//   - Writes (create, delete) are retried only when the request certainly
+//     never reached the service: the connection was refused, or the API
+//     gateway throttled it (429). A write that may have reached the service
+//     (a 500, a 502/503/504 from behind the gateway, a connection reset after
+//     the request was written, a timeout) is never re-sent, because the
+//     service may already have started a job: a retry would create a
+//     duplicate task. Those errors are returned for the caller to decide.
+//
+// Delays grow exponentially from BaseDelay up to MaxDelay, with jitter, and
+// follow the answer's Retry-After header (seconds or an HTTP date) when it
+// asks for longer. Retries stop when the context ends; a wait that would
+// outlast the context's deadline is not started.
+type RetryPolicy struct {
+	// MaxAttempts is the number of times a call is sent at most, the first
+	// included. 1 turns retries off; 0 means the default (4).
+	MaxAttempts int
+	// BaseDelay is the delay before the first retry (default 200ms).
+	BaseDelay time.Duration
+	// MaxDelay caps every delay, Retry-After included (default 10s).
+	MaxDelay time.Duration
+}
+
+// DefaultRetryPolicy returns the policy clients use unless WithRetry or
+// WithoutRetry says otherwise: 4 attempts, 200ms doubling up to 10s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 10 * time.Second}
+}
+
+func (p RetryPolicy) attempts() int {
+	if p.MaxAttempts == 0 {
+		return 4
+	}
+	return p.MaxAttempts
+}
+
+// delay returns how long to wait before attempt n+1 (n ≥ 1 attempts done):
+// exponential backoff with "equal jitter" (between half and all of the
+// step), raised to Retry-After when the server asked for longer, capped.
+func (p RetryPolicy) delay(n int, retryAfter time.Duration) time.Duration {
+	base, maxD := p.BaseDelay, p.MaxDelay
+	if base == 0 {
+		base = 200 * time.Millisecond
+	}
+	if maxD == 0 {
+		maxD = 10 * time.Second
+	}
+	d := base
+	for i := 1; i < n && d < maxD; i++ {
+		d *= 2
+	}
+	d = min(d, maxD)
+	d = d/2 + rand.N(d/2+1) //nolint:gosec // jitter needs no cryptographic randomness
+	if retryAfter > d {
+		d = retryAfter
+	}
+	return min(d, maxD)
+}
+
+// retryable reports whether a call may be sent again after this outcome.
+// Exactly one of resp and err is set.
+func retryable(idempotent bool, status int, err error) bool {
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return false
+		}
+		if neverReached(err) {
+			return true
+		}
+		return idempotent
+	}
+	switch status {
+	case http.StatusTooManyRequests:
+		// The gateway throttled the call before it reached the service.
+		return true
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return idempotent
+	}
+	return false
+}
+
+// neverReached reports whether a transport error shows that the request was
+// never sent: the connection could not be made.
+func neverReached(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, 24*3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// sleep waits d or until ctx ends. It does not start a wait that would
+// outlast ctx's deadline.
+func sleep(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return context.DeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
