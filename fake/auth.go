@@ -1,0 +1,75 @@
+package fake
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// tokens holds the tokens the fake's IAM endpoint issued, with their
+// expiry.
+type tokens struct {
+	mu     sync.Mutex
+	expiry map[string]time.Time
+}
+
+func (t *tokens) add(token string, expires time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.expiry == nil {
+		t.expiry = make(map[string]time.Time)
+	}
+	t.expiry[token] = expires
+}
+
+// valid reports whether token was issued and has not expired at now;
+// expired tokens are forgotten.
+func (t *tokens) valid(token string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	exp, ok := t.expiry[token]
+	if !ok {
+		return false
+	}
+	if !now.Before(exp) {
+		delete(t.expiry, token)
+		return false
+	}
+	return true
+}
+
+// Errors of authenticate; they never quote the credentials.
+var (
+	errNoCredentials = errors.New("the request carries neither X-Auth-Token nor an AK/SK Authorization header")
+	errBadToken      = errors.New("the token is invalid or has expired")
+	errNoVerifier    = errors.New("AK/SK signatures cannot be checked by this fake")
+)
+
+// authenticate checks the request's credentials: a valid X-Auth-Token (the
+// static token or an unexpired issued one) or a valid AK/SK signature. It
+// records which header carried credentials in st.
+func (s *Server) authenticate(r *http.Request, st *requestState) error {
+	var err error
+	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
+		st.authHeader = "X-Auth-Token"
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.token)) == 1 || s.tokens.valid(tok, s.cfg.now()) {
+			return nil
+		}
+		err = errBadToken
+	}
+	if authz := r.Header.Get("Authorization"); authz != "" {
+		if st.authHeader == "" {
+			st.authHeader = "Authorization"
+		}
+		if s.verifyAKSK == nil {
+			return errNoVerifier
+		}
+		return s.verifyAKSK(r)
+	}
+	if err == nil {
+		err = errNoCredentials
+	}
+	return err
+}

@@ -1,0 +1,135 @@
+package fake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// DecodePathParams percent-decodes the path parameters a kin-openapi router
+// found. The router matches the escaped path and answers escaped values;
+// openapi3filter would validate those (so `a%2Fb` would pass a pattern
+// that forbids `/`, and a name of 64 non-ASCII letters would fail
+// maxLength). Validate the decoded values instead.
+func DecodePathParams(params map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(params))
+	for k, v := range params {
+		d, err := url.PathUnescape(v)
+		if err != nil {
+			return nil, &openapi3filter.RequestError{
+				Parameter: &openapi3.Parameter{Name: k, In: openapi3.ParameterInPath},
+				Reason:    "invalid percent-encoding",
+				Err:       err,
+			}
+		}
+		out[k] = d
+	}
+	return out, nil
+}
+
+// ValidationOptions are the openapi3filter options the fake validates
+// requests with: security is not checked (the fake's own middleware does
+// it), defaults are not written into the request, and every error is
+// reported.
+func ValidationOptions() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		SkipSettingDefaults: true,
+		MultiError:          true,
+	}
+}
+
+// validateRequest checks r against its route. r.Body must be re-readable
+// (the server has buffered it).
+func validateRequest(ctx context.Context, r *http.Request, route *routers.Route, pathParams map[string]string) error {
+	params, err := DecodePathParams(pathParams)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: params,
+		Route:      route,
+		Options:    ValidationOptions(),
+	})
+}
+
+// DescribeError turns a kin-openapi validation error into one message that
+// names each wrong parameter or body field, such as
+// `parameter "limit" in query: number must be at most 100` or
+// `body: property "source_database" is missing`. It never quotes a
+// parameter's value.
+func DescribeError(err error) string {
+	var msgs []string
+	for _, e := range flatten(err) {
+		re, ok := e.(*openapi3filter.RequestError) //nolint:errorlint // only this level
+		if !ok {
+			msgs = append(msgs, e.Error())
+			continue
+		}
+		where := re.Reason
+		switch {
+		case re.Parameter != nil:
+			where = fmt.Sprintf("parameter %q in %s", re.Parameter.Name, re.Parameter.In)
+		case re.RequestBody != nil:
+			where = "body"
+		}
+		if re.Err == nil {
+			msgs = append(msgs, where)
+			continue
+		}
+		for _, cause := range flatten(re.Err) {
+			msgs = append(msgs, where+describeCause(cause))
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// flatten lists the errors of a (nested) openapi3.MultiError.
+func flatten(err error) []error {
+	me, ok := err.(openapi3.MultiError) //nolint:errorlint // only this level, not what it wraps
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range me {
+		out = append(out, flatten(e)...)
+	}
+	return out
+}
+
+// describeCause describes the cause of a RequestError: for a schema error,
+// the field it is about and its reason, without the value and the schema
+// that kin-openapi's Error prints.
+func describeCause(err error) string {
+	se, ok := err.(*openapi3.SchemaError) //nolint:errorlint // only this level
+	if !ok {
+		return ": " + err.Error()
+	}
+	// allOf wraps the error of the referenced schema: report the innermost reason.
+	reason := se.Reason
+	for o := se.Origin; o != nil; {
+		var inner *openapi3.SchemaError
+		if !errors.As(o, &inner) {
+			break
+		}
+		if inner.Reason != "" {
+			reason = inner.Reason
+		}
+		o = inner.Origin
+	}
+	if reason == "" {
+		reason = "does not match the schema"
+	}
+	if ptr := se.JSONPointer(); len(ptr) > 0 {
+		return fmt.Sprintf(" field %q: %s", strings.Join(ptr, "."), reason)
+	}
+	return ": " + reason
+}
