@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/auth"
+	"github.com/gaussdb-tools/chreplication/fake"
+)
+
+// The demo's example IDs: the instance whose ClickHouse node receives the
+// data, the GaussDB(for MySQL) instance it comes from, and the database.
+const (
+	demoInstanceID       = "54e42160670e48e789af7075e1efea1fin16"
+	demoSourceInstanceID = "ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07"
+	demoDatabase         = "shop"
+)
+
+// defaultDemoJobDuration is how long the demo's jobs take: long enough to
+// see the progress move, short enough for the demo to end in seconds.
+const defaultDemoJobDuration = 1500 * time.Millisecond
+
+var demoCmd = &command{
+	name:     "demo",
+	summary:  "run the whole lifecycle against an in-process fake (no credentials, no network)",
+	synopsis: "demo [--job-duration 1.5s]",
+	details: `
+Start the fake API inside this process on 127.0.0.1, then do what a user
+does, with the same client the other commands use: create a replication,
+wait for its job with progress, list the replications, delete it, wait again,
+and print a summary. It reads no credentials and reaches no network; it ends
+in a few seconds.`,
+	example: `  chreplication demo
+  make demo            # the same, from a clone: go run ./cmd/chreplication demo`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+		jobDuration := fs.Duration("job-duration", defaultDemoJobDuration, "how long each of the demo's jobs takes")
+		return func(ctx context.Context, c *cli) error {
+			if *jobDuration < 0 || *jobDuration > time.Minute {
+				return usageErrorf("--job-duration must be between 0 and 1m")
+			}
+			return demo(ctx, c, *jobDuration)
+		}
+	},
+}
+
+func demo(ctx context.Context, c *cli, jobDuration time.Duration) error {
+	began := time.Now()
+	s, err := fake.NewServer(fake.WithJobDuration(jobDuration))
+	if err != nil {
+		return fmt.Errorf("starting the fake: %w", err)
+	}
+	defer s.Close()
+	client, err := chreplication.NewClient(s.URL(),
+		chreplication.WithProjectID(s.ProjectID()),
+		chreplication.WithAuth(auth.StaticToken(s.Token())),
+		chreplication.WithUserAgent("chreplication-demo/"+chreplication.Version))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second+4*jobDuration)
+	defer cancel()
+
+	out := c.stdout
+	say := func(format string, args ...any) { fmt.Fprintf(out, format, args...) }
+	// Look at the job often enough to see it move.
+	poll := max(jobDuration/10, 20*time.Millisecond)
+	waitFor := func(jobID string) (*chreplication.Job, time.Duration, error) {
+		start := time.Now()
+		p := newProgress(out)
+		job, err := client.WaitJob(ctx, jobID,
+			chreplication.WithProgress(p.update), chreplication.WithPollInterval(poll, 2*poll))
+		p.done()
+		if errors.Is(err, chreplication.ErrJobFailed) {
+			return job, 0, &jobFailedError{job: job, err: err}
+		}
+		return job, time.Since(start), err
+	}
+
+	say("Demo: a fake GaussDB(for MySQL) API runs in this process at %s (no credentials, no network).\n\n", s.URL())
+
+	say("1. Create a replication of database %q from instance %s into the ClickHouse node of %s\n", demoDatabase, demoSourceInstanceID, demoInstanceID)
+	say("   $ chreplication create --instance-id %s --source-instance-id %s --source-database %s --wait\n", demoInstanceID, demoSourceInstanceID, demoDatabase)
+	createJob, err := client.CreateReplication(ctx, demoInstanceID, chreplication.CreateReplicationRequest{
+		SourceInstanceID: demoSourceInstanceID,
+		SourceDatabase:   demoDatabase,
+	})
+	if err != nil {
+		return err
+	}
+	say("Started job %s.\n", createJob)
+	job, createTook, err := waitFor(createJob)
+	if err != nil {
+		return err
+	}
+	say("Job %s %s in %s.\n\n", job.ID, job.Status, createTook.Round(100*time.Millisecond))
+
+	say("2. List the replications of %s\n", demoInstanceID)
+	say("   $ chreplication list --instance-id %s\n", demoInstanceID)
+	page, err := client.ListReplications(ctx, demoInstanceID, chreplication.ListOptions{})
+	if err != nil {
+		return err
+	}
+	if err := printReplications(out, page.Replications); err != nil {
+		return err
+	}
+	say("\n")
+
+	say("3. Delete the replication of %q\n", demoDatabase)
+	say("   $ chreplication delete --instance-id %s --database %s --wait\n", demoInstanceID, demoDatabase)
+	deleteJob, err := client.DeleteReplication(ctx, demoInstanceID, demoDatabase)
+	if err != nil {
+		return err
+	}
+	say("Started job %s.\n", deleteJob)
+	job, deleteTook, err := waitFor(deleteJob)
+	if err != nil {
+		return err
+	}
+	say("Job %s %s in %s.\n\n", job.ID, job.Status, deleteTook.Round(100*time.Millisecond))
+
+	page, err = client.ListReplications(ctx, demoInstanceID, chreplication.ListOptions{})
+	if err != nil {
+		return err
+	}
+	say("4. List again: %d %s left.\n\n", page.TotalCount, plural(page.TotalCount, "replication", "replications"))
+
+	say("Done in %s: created the replication of %q (job %s, %s) and deleted it (job %s, %s).\n",
+		time.Since(began).Round(100*time.Millisecond), demoDatabase,
+		createJob, createTook.Round(100*time.Millisecond), deleteJob, deleteTook.Round(100*time.Millisecond))
+	say("Next: 'chreplication fake' serves this fake on 127.0.0.1:8080 for your own tries; 'chreplication help' lists the commands.\n")
+	return nil
+}

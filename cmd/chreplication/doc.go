@@ -1,0 +1,93 @@
+// Command chreplication manages the replications (data synchronization
+// tasks) that copy a GaussDB(for MySQL) database into the ClickHouse node of
+// an instance, through the Huawei Cloud API, and serves a fake of that API for
+// trying things out and for testing clients.
+//
+// Try it first, with no account and no network (from a clone, `make demo`):
+//
+//	chreplication demo
+//
+// # Commands
+//
+//	chreplication create --instance-id I --source-instance-id S --source-database D [--source-node-id N] [--wait]
+//	chreplication list   --instance-id I [--limit N --offset N | --all]
+//	chreplication delete --instance-id I --database D [--wait]
+//	chreplication job    --job-id J
+//	chreplication wait   --job-id J
+//	chreplication fake   [--addr 127.0.0.1:8080] [--job-duration 2s] [--quiet]
+//	chreplication demo   [--job-duration 1.5s]
+//
+// `chreplication help` lists them and `chreplication COMMAND --help` shows a
+// command's flags and an example.
+//
+// The API commands (create, list, delete, job, wait) also take:
+//
+//	--endpoint URL     the API endpoint, or
+//	--region NAME      a Huawei Cloud region such as cn-north-4
+//	--project-id ID    the project
+//	--language L       en-us or zh-cn, the language of the API's error messages
+//	--timeout D        give up after D (such as 30s or 10m), waiting included
+//	--output F         text (default) or json
+//
+// create, delete (with --wait) and wait also take --poll-interval D, the
+// first delay between two looks at the job (default 1s; it doubles after
+// each look, up to ten times its value and at most 15s).
+//
+// # Environment
+//
+// A flag, when given, wins over its variable.
+//
+//	HUAWEICLOUD_SDK_PROJECT_ID   the project (--project-id)
+//	HUAWEICLOUD_SDK_REGION       the region (--region)
+//	HUAWEICLOUD_SDK_ENDPOINT     the endpoint (--endpoint); this CLI's own variable, which
+//	                             `chreplication fake` prints. It wins over HUAWEICLOUD_SDK_REGION,
+//	                             but --region wins over it.
+//
+// Credentials come only from the environment, never from flags (a flag such as
+// --token or --password is refused with exit code 2). The first way that is
+// set wins:
+//
+//	HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]  AK/SK signature
+//	HUAWEICLOUD_AUTH_TOKEN                                                    an IAM token (X-Auth-Token)
+//	HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN     an IAM password token
+//	                                                                          (HUAWEICLOUD_SDK_IAM_ENDPOINT
+//	                                                                          overrides the IAM host)
+//
+// --project-id and --region are passed on to the credentials too: they set
+// the AK/SK signature's X-Project-Id and the IAM token's project and host.
+//
+// # Output
+//
+// Text output is meant for people. With --output json, stdout carries
+// exactly one JSON document:
+//
+//	create, delete           {"job_id": "..."}
+//	create, delete --wait    {"job_id": "...", "job": {...}}   (the job as last seen, also when the wait failed)
+//	job, wait                {"id": "...", "name": "...", "status": "Completed", "created": "...", "ended": "...",
+//	                          "process": "100%", "instance": {"id": "...", "name": "..."}, "fail_reason": "..."}
+//	list                     {"total_count": N, "replications": [{"source_database": "...", "target_database": "...",
+//	                          "status": "normal", "stage": "...", "catchup_stage": "incremental", "percentage": 100}]}
+//
+// Empty job fields are left out; created and ended are RFC 3339 times. With
+// list --all, total_count is the number of replications listed.
+//
+// While waiting, the job's progress is drawn as one live line on a terminal
+// ("job 18ef0a2b… Running 40%") and as one line per change otherwise; with
+// --output json it goes to stderr, so that stdout stays one document.
+//
+// # Exit codes
+//
+//	0  success
+//	1  the API or the network answered with an error; stderr names the HTTP status, error_code,
+//	   error_msg and request ID
+//	2  usage error or invalid input (a missing flag, a bad ID, an unknown region, no credentials):
+//	   nothing was sent
+//	3  the waited job ended Failed; stderr shows its fail_reason
+//
+// # The fake
+//
+// `chreplication fake` serves the fake API (package fake) until interrupted
+// and prints the endpoint, project and credentials to use as shell export
+// lines. It accepts the credentials set in the environment, never printing
+// them, and makes up the others.
+package main

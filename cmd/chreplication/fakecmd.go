@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/gaussdb-tools/chreplication/auth"
+	"github.com/gaussdb-tools/chreplication/fake"
+)
+
+// fromEnv is printed in place of a credential the user's environment
+// supplied: those may be real secrets and are never echoed.
+const fromEnv = "(from your environment)"
+
+var fakeCmd = &command{
+	name:     "fake",
+	summary:  "serve a fake of the API on your machine until interrupted",
+	synopsis: "fake [--addr 127.0.0.1:8080] [--job-duration 2s] [--quiet]",
+	details: `
+Serve a fake of the GaussDB(for MySQL) ClickHouse replication API, checked
+against the same OpenAPI spec as the client, for trying the CLI and for
+testing clients in any language. Replications and jobs live in memory; jobs
+go Pending, Running (process rising), Completed in --job-duration. The fake
+also serves IAM's POST /v3/auth/tokens.
+
+It accepts the credentials set in the environment (HUAWEICLOUD_AUTH_TOKEN,
+HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK, HUAWEICLOUD_IAM_USER +
+HUAWEICLOUD_IAM_PASSWORD + HUAWEICLOUD_IAM_DOMAIN) and the project
+HUAWEICLOUD_SDK_PROJECT_ID, and makes up those that are not set. It prints the
+endpoint, the project and the credentials to use as shell 'export' lines
+(credentials from your environment are not printed), logs one line per request
+on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
+	example: `  chreplication fake --addr 127.0.0.1:8080
+  # in another shell, paste the export lines it printed, then:
+  chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 \
+      --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+		addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
+		jobDuration := fs.Duration("job-duration", fake.DefaultJobDuration, "how long a job takes from Pending to Completed")
+		quiet := fs.Bool("quiet", false, "do not log requests on stderr")
+		return func(ctx context.Context, c *cli) error {
+			if *jobDuration < 0 {
+				return usageErrorf("--job-duration must not be negative")
+			}
+			opts, given, err := fakeCredentials(c.getenv)
+			if err != nil {
+				return err
+			}
+			opts = append(opts, fake.WithAddr(*addr), fake.WithJobDuration(*jobDuration))
+			if !*quiet {
+				opts = append(opts, fake.WithLogger(slog.New(slog.NewTextHandler(c.stderr, nil))))
+			}
+			s, err := fake.NewServer(opts...)
+			if err != nil {
+				return fmt.Errorf("starting the fake on %s: %w", *addr, err)
+			}
+			defer s.Close()
+			printFakeEnv(c.stdout, s, given)
+			<-ctx.Done()
+			fmt.Fprintln(c.stderr, "chreplication fake: stopping")
+			s.Close()
+			return nil
+		}
+	},
+}
+
+// givenCreds records which credentials came from the user's environment.
+type givenCreds struct {
+	project, token, aksk, iam bool
+}
+
+// fakeCredentials turns the credential variables that are set into fake
+// options. A way that is only partly set is a usage error, as for the API
+// commands.
+func fakeCredentials(getenv func(string) string) ([]fake.Option, givenCreds, error) {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	var (
+		opts  []fake.Option
+		given givenCreds
+	)
+	if p := get(auth.EnvProjectID); p != "" {
+		opts = append(opts, fake.WithProjectID(p))
+		given.project = true
+	}
+	if t := getenv(auth.EnvAuthToken); strings.TrimSpace(t) != "" {
+		opts = append(opts, fake.WithToken(t))
+		given.token = true
+	}
+	ak, sk := getenv(auth.EnvAccessKey), getenv(auth.EnvSecretKey)
+	switch {
+	case strings.TrimSpace(ak) != "" && strings.TrimSpace(sk) != "":
+		opts = append(opts, fake.WithAccessKey(ak, sk))
+		given.aksk = true
+	case strings.TrimSpace(ak) != "" || strings.TrimSpace(sk) != "":
+		return nil, given, usageErrorf("set both %s and %s, or neither", auth.EnvAccessKey, auth.EnvSecretKey)
+	}
+	user, password, domain := getenv(auth.EnvIAMUser), getenv(auth.EnvIAMPassword), getenv(auth.EnvIAMDomain)
+	n := 0
+	for _, v := range []string{user, password, domain} {
+		if strings.TrimSpace(v) != "" {
+			n++
+		}
+	}
+	switch n {
+	case 3:
+		opts = append(opts, fake.WithIAMUser(domain, user, password))
+		given.iam = true
+	case 1, 2:
+		return nil, given, usageErrorf("set all of %s, %s and %s, or none", auth.EnvIAMUser, auth.EnvIAMPassword, auth.EnvIAMDomain)
+	}
+	return opts, given, nil
+}
+
+// printFakeEnv prints what a client needs to use the fake, as lines a shell
+// can run: export lines, and comments for the rest.
+func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds) {
+	url := s.URL()
+	ak, sk := s.AccessKey()
+	domain, user, password := s.IAMUser()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Fake GaussDB(for MySQL) ClickHouse replication API on %s, serving until interrupted (Ctrl-C).\n", url)
+	b.WriteString("# Point a client at it with these variables (paste them into a shell):\n")
+	fmt.Fprintf(&b, "export %s=%s\n", envEndpoint, shellQuote(url))
+	fmt.Fprintf(&b, "export %s=%s\n", auth.EnvProjectID, shellQuote(s.ProjectID()))
+	if given.token {
+		fmt.Fprintf(&b, "# %s: the token %s\n", auth.EnvAuthToken, fromEnv)
+	} else {
+		fmt.Fprintf(&b, "export %s=%s\n", auth.EnvAuthToken, shellQuote(s.Token()))
+	}
+	if given.aksk {
+		fmt.Fprintf(&b, "# %s, %s: the AK/SK pair %s\n", auth.EnvAccessKey, auth.EnvSecretKey, fromEnv)
+	} else {
+		b.WriteString("# Or sign requests with AK/SK (used first when set):\n")
+		fmt.Fprintf(&b, "#   export %s=%s %s=%s\n", auth.EnvAccessKey, shellQuote(ak), auth.EnvSecretKey, shellQuote(sk))
+	}
+	if given.iam {
+		fmt.Fprintf(&b, "# %s, %s, %s: the IAM user %s; with\n", auth.EnvIAMUser, auth.EnvIAMPassword, auth.EnvIAMDomain, fromEnv)
+		fmt.Fprintf(&b, "#   export %s=%s\n", auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()))
+	} else {
+		b.WriteString("# Or get an IAM token from the fake with a password (used when neither of the above is set):\n")
+		fmt.Fprintf(&b, "#   export %s=%s %s=%s %s=%s %s=%s\n",
+			auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()),
+			auth.EnvIAMDomain, shellQuote(domain), auth.EnvIAMUser, shellQuote(user), auth.EnvIAMPassword, shellQuote(password))
+	}
+	b.WriteString("# Then, for example:\n")
+	b.WriteString("#   chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait\n")
+	b.WriteString("#   chreplication list --instance-id 54e42160670e48e789af7075e1efea1fin16\n")
+	_, _ = io.WriteString(w, b.String())
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but safe
+// characters.
+func shellQuote(s string) string {
+	safe := s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	})
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gaussdb-tools/chreplication"
+)
+
+// usageError is a mistake in the command line or the environment, found
+// before anything was sent. It exits with code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// jobFailedError reports a waited job that ended Failed. It exits with
+// code 3.
+type jobFailedError struct {
+	job *chreplication.Job
+	err error
+}
+
+func (e *jobFailedError) Error() string { return e.err.Error() }
+func (e *jobFailedError) Unwrap() error { return e.err }
+
+// fieldFlags maps the fields the client names in an InvalidRequestError to
+// the flags that set them, so that the message names what the user typed.
+var fieldFlags = map[string]string{
+	"instanceID":       "--instance-id",
+	"SourceInstanceID": "--source-instance-id",
+	"SourceDatabase":   "--source-database",
+	"SourceNodeID":     "--source-node-id",
+	"database":         "--database",
+	"jobID":            "--job-id",
+	"projectID":        "--project-id",
+	"language":         "--language",
+	"region":           "--region",
+	"endpoint":         "--endpoint",
+	"Limit":            "--limit",
+	"Offset":           "--offset",
+	"timeout":          "--timeout",
+}
+
+// exitCode maps an error to the exit code of the CLI contract.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, chreplication.ErrJobFailed):
+		return exitJobFailed
+	case errors.As(err, &ue), errors.Is(err, chreplication.ErrInvalidRequest):
+		return exitUsage
+	}
+	return exitAPI
+}
+
+// report writes err to w as one or two lines a person can act on and
+// returns the exit code. Nothing it prints comes from the environment's
+// secrets: messages are built from the client's errors, which never hold
+// one, and from the flags, which never carry one.
+func report(w io.Writer, cmd string, err error) int {
+	code := exitCode(err)
+	prefix := "chreplication " + cmd + ": "
+	var (
+		ue     *usageError
+		ire    *chreplication.InvalidRequestError
+		apiErr *chreplication.APIError
+		jf     *jobFailedError
+	)
+	switch {
+	case errors.As(err, &jf):
+		reason := "no reason given"
+		id := ""
+		if jf.job != nil {
+			id = jf.job.ID
+			if jf.job.FailReason != "" {
+				reason = jf.job.FailReason
+			}
+		}
+		fmt.Fprintf(w, "%sjob %s failed: %s\n", prefix, printable(id), printable(reason))
+	case errors.As(err, &ue):
+		fmt.Fprintf(w, "%s%s (see 'chreplication %s --help')\n", prefix, ue.msg, cmd)
+	case errors.As(err, &ire):
+		what := ire.Field
+		if f, ok := fieldFlags[ire.Field]; ok {
+			what = f
+		}
+		fmt.Fprintf(w, "%sinvalid %s: %s; nothing was sent\n", prefix, what, printable(ire.Reason))
+		// A joined error (such as unusable credentials) says more.
+		if rest := strings.TrimSpace(strings.TrimPrefix(err.Error(), ire.Error())); rest != "" {
+			fmt.Fprintf(w, "  %s\n", printable(firstLine(rest)))
+		}
+	case errors.As(err, &apiErr):
+		fmt.Fprintf(w, "%s%s\n", prefix, describeAPIError(apiErr))
+		if hint := apiHint(apiErr.StatusCode); hint != "" {
+			fmt.Fprintf(w, "  %s\n", hint)
+		}
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(w, "%sinterrupted\n", prefix)
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(w, "%stimed out (%s); raise --timeout to wait longer\n", prefix, printable(trimPrefix(err.Error())))
+	default:
+		fmt.Fprintf(w, "%s%s\n", prefix, printable(trimPrefix(err.Error())))
+		if code == exitAPI && !errors.Is(err, chreplication.ErrInvalidResponse) {
+			fmt.Fprint(w, "  check --endpoint (or --region) and the network\n")
+		}
+	}
+	return code
+}
+
+// describeAPIError names everything support needs: the HTTP status,
+// error_code, error_msg and the request ID.
+func describeAPIError(e *chreplication.APIError) string {
+	var b strings.Builder
+	b.WriteString("API error: HTTP ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteString(" " + t)
+	}
+	if e.Method != "" {
+		b.WriteString(" from " + e.Method + " " + printable(e.Path))
+	}
+	if e.Code != "" {
+		b.WriteString(", error_code " + printable(e.Code))
+	}
+	if e.Message != "" {
+		b.WriteString(", error_msg " + strconv.Quote(printable(e.Message)))
+	}
+	if e.RequestID != "" {
+		b.WriteString(", request ID " + printable(e.RequestID))
+	} else {
+		b.WriteString(", no request ID")
+	}
+	return b.String()
+}
+
+// apiHint says what to do about a status, when there is something to say.
+func apiHint(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return "the credentials were refused: check HUAWEICLOUD_AUTH_TOKEN (tokens expire after 24 h), or HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK, or the HUAWEICLOUD_IAM_* variables"
+	case status == http.StatusForbidden:
+		return "access denied: check --project-id (or HUAWEICLOUD_SDK_PROJECT_ID) and the permissions of the credentials"
+	case status == http.StatusNotFound:
+		return "no such API at this endpoint: check --endpoint or --region"
+	case status == http.StatusTooManyRequests:
+		return "throttled: wait a little and try again"
+	case status >= 500:
+		return "the service failed; try again later, and quote the request ID to support if it persists"
+	}
+	return ""
+}
+
+// trimPrefix drops the client's "chreplication: " prefix: the CLI's own
+// prefix already names the program.
+func trimPrefix(s string) string {
+	return strings.TrimPrefix(s, "chreplication: ")
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// printable makes text from the network or the command line safe to write
+// to a terminal: control characters (escape sequences included) are shown
+// quoted, and invalid UTF-8 is replaced.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// clip shortens a command-line argument for an error message.
+func clip(s string) string {
+	const limit = 40
+	s = printable(s)
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
