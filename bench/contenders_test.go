@@ -47,7 +47,7 @@ func newTransport() *http.Transport {
 // with net/http and encoding/json, with the same headers and body as the
 // facade, decoding the same fields.
 type handWritten struct {
-	hc                        *http.Client
+	hc                         *http.Client
 	createURL, listURL, jobURL string
 }
 
