@@ -1,0 +1,12 @@
+package auth
+
+// Test helpers shared with package auth_test.
+var (
+	AssertNoSecret    = assertNoSecret
+	AssertErrNoSecret = assertErrNoSecret
+	HasText           = hasText
+	IsErr             = isErr
+)
+
+// MaxIAMBody is the limit on IAM response bodies.
+const MaxIAMBody = maxIAMBody
