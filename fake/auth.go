@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/gaussdb-tools/chreplication/auth"
 )
 
 // tokens holds the tokens the fake's IAM endpoint issued, with their
@@ -44,7 +46,7 @@ func (t *tokens) valid(token string, now time.Time) bool {
 var (
 	errNoCredentials = errors.New("the request carries neither X-Auth-Token nor an AK/SK Authorization header")
 	errBadToken      = errors.New("the token is invalid or has expired")
-	errNoVerifier    = errors.New("AK/SK signatures cannot be checked by this fake")
+	errSecurityToken = errors.New("the X-Security-Token is missing or is not the one of these temporary credentials")
 )
 
 // authenticate checks the request's credentials: a valid X-Auth-Token (the
@@ -63,13 +65,38 @@ func (s *Server) authenticate(r *http.Request, st *requestState) error {
 		if st.authHeader == "" {
 			st.authHeader = "Authorization"
 		}
-		if s.verifyAKSK == nil {
-			return errNoVerifier
-		}
 		return s.verifyAKSK(r)
 	}
 	if err == nil {
 		err = errNoCredentials
 	}
 	return err
+}
+
+// newAKSKVerifier returns the AK/SK signature check: auth.Verifier with
+// the fake's key pair and maximum skew (X-Sdk-Date is checked against the
+// auth package's clock, not WithClock's), plus the security token of
+// temporary credentials when WithSecurityToken set one.
+func newAKSKVerifier(s *Server) func(*http.Request) error {
+	v := &auth.Verifier{
+		Lookup: func(ak string) (string, bool) {
+			if ak != s.ak {
+				return "", false
+			}
+			return s.sk, true
+		},
+		MaxSkew: s.cfg.maxSkew,
+	}
+	return func(r *http.Request) error {
+		if err := v.Verify(r); err != nil {
+			return err
+		}
+		if want := s.cfg.securityToken; want != "" {
+			got := r.Header.Get("X-Security-Token")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+				return errSecurityToken
+			}
+		}
+		return nil
+	}
 }

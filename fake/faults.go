@@ -95,7 +95,9 @@ func (f *faults) take(op string) *Fault {
 }
 
 // apply carries a fault out. It reports whether the request has been
-// answered (or abandoned) and must not be served.
+// answered and must not be served. When the client gives up or the server
+// closes during the delay, it aborts the handler (http.ErrAbortHandler) so
+// that nothing is answered on the connection.
 func (f *Fault) apply(ctx context.Context, closing <-chan struct{}, w http.ResponseWriter) bool {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
@@ -103,10 +105,10 @@ func (f *Fault) apply(ctx context.Context, closing <-chan struct{}, w http.Respo
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return true
+			panic(http.ErrAbortHandler)
 		case <-closing:
 			t.Stop()
-			return true
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if f.Status == 0 {

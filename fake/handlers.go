@@ -3,7 +3,6 @@ package fake
 import (
 	"context"
 	"errors"
-	"net/http"
 )
 
 // api implements the generated StrictServerInterface over the store. The
@@ -64,7 +63,3 @@ func (a api) ShowGaussMySQLJobInfo(_ context.Context, req ShowGaussMySQLJobInfoR
 	}
 	return ShowGaussMySQLJobInfo200JSONResponse{Job: job}, nil
 }
-
-// newAKSKVerifier returns the AK/SK signature check, or nil while the auth
-// package has no verifier.
-func newAKSKVerifier(*Server) func(*http.Request) error { return nil }

@@ -60,6 +60,7 @@ type config struct {
 	projectID      string
 	token          *string
 	ak, sk         *string
+	securityToken  string
 	iamDomain      *string
 	iamUser        *string
 	iamPassword    *string
@@ -140,6 +141,14 @@ func WithToken(token string) Option {
 // Server.AccessKey). An empty key makes NewServer fail.
 func WithAccessKey(ak, sk string) Option {
 	return func(c *config) { c.ak, c.sk = &ak, &sk }
+}
+
+// WithSecurityToken makes the fake require, on AK/SK-signed requests, the
+// X-Security-Token of temporary credentials (signed, as the signature
+// covers it). By default the fake does not check X-Security-Token beyond
+// the signature.
+func WithSecurityToken(token string) Option {
+	return func(c *config) { c.securityToken = token }
 }
 
 // WithIAMUser sets the IAM user whose password the fake's IAM endpoint

@@ -34,8 +34,8 @@ type Server struct {
 	iamUser     string
 	iamPassword string
 
-	verifyAKSK func(*http.Request) error // nil: AK/SK not supported
-	api        http.Handler              // the generated server
+	verifyAKSK func(*http.Request) error
+	api        http.Handler // the generated server
 	router     routers.Router
 	store      *store
 	tokens     tokens

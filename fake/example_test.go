@@ -1,0 +1,169 @@
+package fake_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gaussdb-tools/chreplication/fake"
+)
+
+// send sends one API request with the fake's static token and returns the
+// status and body.
+func send(s *fake.Server, method, path, body string) (int, string) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.URL()+path, rd)
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("X-Auth-Token", s.Token())
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+// Start a fake, create a replication and list the replications, with
+// nothing but net/http.
+func Example() {
+	s, err := fake.NewServer(fake.WithProjectID("23a50154cf494ec9ad6883979a12db0a"), fake.WithJobMode(fake.JobsManual))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	path := "/v3/" + s.ProjectID() + "/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"
+
+	status, body := send(s, http.MethodPost, path,
+		`{"source_instance_id":"source_instance_id","source_node_id":"source_node_id","source_database":"source_database"}`)
+	var created struct {
+		JobID string `json:"job_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("create:", status, created.JobID != "")
+
+	s.FinishJobs()
+	status, body = send(s, http.MethodGet, path+"?limit=10&offset=0", "")
+	fmt.Println("list:", status, body)
+
+	status, body = send(s, http.MethodGet, path+"?limit=0", "")
+	fmt.Println("bad limit:", status, body)
+	// Output:
+	// create: 200 true
+	// list: 200 {"replications":[{"catchup_stage":"incremental","percentage":100,"source_database":"source_database","stage":"incremental","status":"normal","target_database":"source_database"}],"total_count":1}
+	// bad limit: 400 {"error_code":"DBS.280001","error_msg":"Invalid request: parameter \"limit\" in query: number must be at least 1"}
+}
+
+// Make the next create answer an HTML 503, as a gateway might, and see that
+// the fault is used up after one request.
+func ExampleServer_InjectFault() {
+	s, err := fake.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	s.InjectFault(fake.Fault{
+		Operation: "CreateClickHouseDataBaseReplication",
+		Status:    http.StatusServiceUnavailable,
+		Header:    http.Header{"Content-Type": {"text/html"}},
+		Body:      []byte("<html><body>503 Service Unavailable</body></html>"),
+	})
+	path := "/v3/" + s.ProjectID() + "/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"
+	body := `{"source_instance_id":"src01","source_database":"orders"}`
+
+	status, answer := send(s, http.MethodPost, path, body)
+	fmt.Println(status, answer)
+	status, _ = send(s, http.MethodPost, path, body)
+	fmt.Println(status)
+	fmt.Println("creates seen:", s.RequestCount("CreateClickHouseDataBaseReplication"))
+	// Output:
+	// 503 <html><body>503 Service Unavailable</body></html>
+	// 200
+	// creates seen: 2
+}
+
+// Drive a job step by step in JobsStepOnPoll mode: each poll shows the job
+// and moves it on. FailNextJob makes it end Failed.
+func ExampleServer_FailNextJob() {
+	s, err := fake.NewServer(fake.WithJobMode(fake.JobsStepOnPoll))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	s.FailNextJob("source database is unreachable")
+	path := "/v3/" + s.ProjectID() + "/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"
+	_, body := send(s, http.MethodPost, path, `{"source_instance_id":"src01","source_database":"orders"}`)
+	var created struct {
+		JobID string `json:"job_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil {
+		log.Fatal(err)
+	}
+	for {
+		_, body := send(s, http.MethodGet, "/v3/"+s.ProjectID()+"/jobs?id="+url.QueryEscape(created.JobID), "")
+		var shown fake.ShowJobResponse
+		if err := json.Unmarshal([]byte(body), &shown); err != nil {
+			log.Fatal(err)
+		}
+		j := shown.Job
+		fmt.Println(strings.TrimSpace(fmt.Sprint(j.Status, " ", *j.Process, " ", *j.FailReason)))
+		if j.Status == fake.JobStatusCompleted || j.Status == fake.JobStatusFailed {
+			break
+		}
+	}
+	// Output:
+	// Pending 0%
+	// Running 20%
+	// Running 40%
+	// Running 60%
+	// Running 80%
+	// Failed 80% source database is unreachable
+}
+
+// Move jobs by hand in JobsManual mode.
+func ExampleServer_Advance() {
+	s, err := fake.NewServer(fake.WithJobMode(fake.JobsManual))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	path := "/v3/" + s.ProjectID() + "/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"
+	_, body := send(s, http.MethodPost, path, `{"source_instance_id":"src01","source_database":"orders"}`)
+	var created struct {
+		JobID string `json:"job_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil {
+		log.Fatal(err)
+	}
+	show := func() {
+		j, _ := s.Job(created.JobID)
+		r := s.Replications("54e42160670e48e789af7075e1efea1fin16")[0]
+		fmt.Println(j.Status, *j.Process, *r.Stage, *r.CatchupStage, *r.Percentage)
+	}
+	show()
+	s.Advance(2)
+	show()
+	s.FinishJobs()
+	show()
+	// Output:
+	// Pending 0% full wait 0
+	// Running 40% full full 40
+	// Completed 100% incremental incremental 100
+}
