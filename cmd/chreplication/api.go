@@ -42,7 +42,7 @@ func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.endpoint, "endpoint", "", "API endpoint `URL`, such as https://gaussdb.cn-north-4.myhuaweicloud.com (env HUAWEICLOUD_SDK_ENDPOINT)")
 	fs.StringVar(&a.region, "region", "", "Huawei Cloud region `NAME`, such as cn-north-4, instead of --endpoint (env HUAWEICLOUD_SDK_REGION)")
 	fs.StringVar(&a.projectID, "project-id", "", "project `ID` (env HUAWEICLOUD_SDK_PROJECT_ID)")
-	fs.StringVar(&a.language, "language", "", "language of the API's error messages: en-us or zh-cn (default: the API's, en-us)")
+	fs.StringVar(&a.language, "language", "", "`language` of the API's error messages: en-us or zh-cn (default: the API's, en-us)")
 	fs.DurationVar(&a.timeout, "timeout", 0, "give up after this `duration`, such as 30s or 10m, waiting included (default: no limit; each API call still gives up after 60s)")
 	fs.StringVar(&a.output, "output", outputText, "output `format`: text or json (json: exactly one JSON document on stdout)")
 }
