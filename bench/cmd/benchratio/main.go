@@ -1,0 +1,270 @@
+// Command benchratio runs the client's benchmarks (package bench, and the
+// auth package's BenchmarkSign and BenchmarkCachedToken) several times,
+// takes medians and prints every contender's time and allocations next to
+// the hand-written baseline of the same run, with the performance budgets of
+// BENCHMARKS.md marked PASS or MISS.
+//
+// Usage, from anywhere in the module:
+//
+//	go run ./bench/cmd/benchratio [-rounds 10] [-benchtime 300ms] [-raw bench.out] [-strict]
+//	go run ./bench/cmd/benchratio old.txt ...   # only read `go test -bench` output
+//
+// It builds the two test binaries once, then runs them round after round:
+// each round runs every contender once (-count 1), so the contenders of one
+// round ran next to each other and time ratios are taken within a round
+// (the median over rounds is shown). The scaling benchmarks, which are about
+// counts and memory rather than time, run fewer rounds. The raw output is
+// kept in the -raw file, for benchstat. With -strict the exit status is 1
+// when a budget is missed.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	rounds := flag.Int("rounds", 10, "runs of each contender; medians are taken over them")
+	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the scaling benchmarks (AllReplications)")
+	benchtime := flag.String("benchtime", "300ms", "the -test.benchtime of each run")
+	raw := flag.String("raw", "bench.out", "file the raw benchmark output is written to (\"\" for none)")
+	strict := flag.Bool("strict", false, "exit with status 1 when a budget is missed")
+	flag.Parse()
+
+	var res *results
+	var err error
+	if flag.NArg() > 0 {
+		res, err = readFiles(flag.Args())
+	} else {
+		res, err = run(*rounds, *scalingRounds, *benchtime, *raw)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(2)
+	}
+	missed := report(os.Stdout, res)
+	if *strict && missed > 0 {
+		os.Exit(1)
+	}
+}
+
+func readFiles(names []string) (*results, error) {
+	res := newResults()
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		res.parse(b)
+	}
+	return res, nil
+}
+
+// phase is one kind of test binary run.
+type phase struct {
+	binary, bench, skip, benchtime string
+}
+
+// run builds the test binaries and runs the phases, round after round.
+func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "benchratio")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	bins := map[string]string{"bench": filepath.Join(tmp, "bench.test"), "auth": filepath.Join(tmp, "auth.test")}
+	for pkg, bin := range bins {
+		fmt.Fprintf(os.Stderr, "building ./%s tests\n", pkg)
+		cmd := exec.Command("go", "test", "-c", "-o", bin, "./"+pkg)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("building ./%s tests: %w", pkg, err)
+		}
+	}
+	var rawOut io.Writer = io.Discard
+	if rawPath != "" {
+		f, err := os.Create(rawPath)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		rawOut = f
+	}
+	calls := []phase{
+		{binary: "bench", bench: ".", skip: "AllReplications|WaitJob", benchtime: benchtime},
+		{binary: "auth", bench: "^Benchmark(Sign|CachedToken)$", benchtime: benchtime},
+	}
+	scaling := phase{binary: "bench", bench: "AllReplications", benchtime: benchtime}
+	wait := phase{binary: "bench", bench: "WaitJobRequests", benchtime: "1x"}
+
+	res := newResults()
+	runPhase := func(p phase, round string) error {
+		start := time.Now()
+		args := []string{"-test.run=^$", "-test.bench=" + p.bench, "-test.benchmem", "-test.count=1", "-test.benchtime=" + p.benchtime}
+		if p.skip != "" {
+			args = append(args, "-test.skip="+p.skip)
+		}
+		cmd := exec.Command(bins[p.binary], args...)
+		cmd.Dir = filepath.Join(root, p.binary)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		_, _ = rawOut.Write(out.Bytes())
+		if err != nil {
+			return fmt.Errorf("%s -test.bench %s: %w\n%s", p.binary, p.bench, err, out.Bytes())
+		}
+		res.parse(out.Bytes())
+		fmt.Fprintf(os.Stderr, "%s: ./%s -bench %q done in %v\n", round, p.binary, p.bench, time.Since(start).Round(100*time.Millisecond))
+		return nil
+	}
+	for r := 1; r <= rounds; r++ {
+		for _, p := range calls {
+			if err := runPhase(p, fmt.Sprintf("round %d/%d", r, rounds)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for r := 1; r <= scalingRounds; r++ {
+		if err := runPhase(scaling, fmt.Sprintf("scaling %d/%d", r, scalingRounds)); err != nil {
+			return nil, err
+		}
+	}
+	if err := runPhase(wait, "waitjob"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside a Go module: run from the chreplication module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// results holds every value of every benchmark, in the order of the runs.
+type results struct {
+	runs map[string][]map[string]float64 // name (no -GOMAXPROCS suffix) → runs → unit → value
+	cpu  string
+	cpus string // the GOMAXPROCS suffix seen
+}
+
+func newResults() *results { return &results{runs: map[string][]map[string]float64{}} }
+
+// parse reads `go test -bench` output.
+func (r *results) parse(out []byte) {
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
+			r.cpu = cpu
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				r.cpus = name[i+1:]
+				name = name[:i]
+			}
+		}
+		vals := map[string]float64{}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				vals = nil
+				break
+			}
+			vals[f[i+1]] = v
+		}
+		if vals != nil {
+			r.runs[name] = append(r.runs[name], vals)
+		}
+	}
+}
+
+// values returns the values of unit in the runs of name.
+func (r *results) values(name, unit string) []float64 {
+	var vs []float64
+	for _, run := range r.runs[name] {
+		if v, ok := run[unit]; ok {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// median of name's unit; NaN when there is none.
+func (r *results) median(name, unit string) float64 { return median(r.values(name, unit)) }
+
+// pairedRatio is the median over runs i of name's unit / base's unit in run
+// i: each run's contenders are compared with the baseline of the same run.
+func (r *results) pairedRatio(name, base, unit string) float64 {
+	a, b := r.values(name, unit), r.values(base, unit)
+	var ratios []float64
+	for i := range min(len(a), len(b)) {
+		if b[i] != 0 {
+			ratios = append(ratios, a[i]/b[i])
+		}
+	}
+	return median(ratios)
+}
+
+// pairedRange is the lowest and highest of the per-run ratios.
+func (r *results) pairedRange(name, base, unit string) (lo, hi float64) {
+	a, b := r.values(name, unit), r.values(base, unit)
+	lo, hi = math.NaN(), math.NaN()
+	for i := range min(len(a), len(b)) {
+		if b[i] == 0 {
+			continue
+		}
+		q := a[i] / b[i]
+		if math.IsNaN(lo) || q < lo {
+			lo = q
+		}
+		if math.IsNaN(hi) || q > hi {
+			hi = q
+		}
+	}
+	return lo, hi
+}
+
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
