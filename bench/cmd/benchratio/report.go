@@ -40,7 +40,7 @@ const (
 	minParallelThroughput = 0.9
 	maxConnsPerOp         = 0.01  // at most one new connection per 100 calls
 	maxSerialConnsPerOp   = 0.001 // net/http may dial while the last connection is on its way back to the pool
-	maxLiveGrowth         = 2.0  // live heap at 10,000 tasks vs at 1,000
+	maxLiveGrowth         = 2.0   // live heap at 10,000 tasks vs at 1,000
 )
 
 type budget struct {
