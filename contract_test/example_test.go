@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -21,20 +22,20 @@ func ExampleNewTransport() {
 	defer s.Close()
 	tr, err := contract.NewTransport(s.Client().Transport)
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	client := tr.Client()
 
 	send := func(query string) {
-		req, err := http.NewRequest(http.MethodGet,
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet,
 			s.URL()+"/v3/"+s.ProjectID()+"/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"+query, nil)
 		if err != nil {
-			log.Fatal(err)
+			panic(err)
 		}
 		req.Header.Set("X-Auth-Token", s.Token())
 		resp, err := client.Do(req)
 		if err != nil {
-			log.Fatal(err)
+			panic(err)
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body) // the body is still there

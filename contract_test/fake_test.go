@@ -145,7 +145,7 @@ func TestFakeAnswersKeepTheContract(t *testing.T) {
 			s.InjectFault(f)
 		}
 		// The raw client: the WithResponse one cannot parse a truncated body.
-		resp, err := c.ClientInterface.CreateClickHouseDataBaseReplication(ctx, seedProject, seedInstance, nil, body)
+		resp, err := c.CreateClickHouseDataBaseReplication(ctx, seedProject, seedInstance, nil, body)
 		require.NoError(t, err, tt.name)
 		_, err = io.Copy(io.Discard, resp.Body)
 		require.NoError(t, err)

@@ -179,6 +179,9 @@ func TestResponseViolations(t *testing.T) {
 			strict, err := contract.NewTransport(st, contract.Strict())
 			require.NoError(t, err)
 			resp, err = strict.RoundTrip(newRequest(t, tt.method, base+tt.path, body))
+			if resp != nil {
+				resp.Body.Close()
+			}
 			require.Error(t, err)
 			assert.Nil(t, resp)
 			require.ErrorAs(t, err, &v)
@@ -245,6 +248,9 @@ func TestRequestViolations(t *testing.T) {
 			strict, err := contract.NewTransport(st, contract.Strict())
 			require.NoError(t, err)
 			resp, err = strict.RoundTrip(newRequest(t, tt.method, base+tt.path, tt.body, tt.header...))
+			if resp != nil {
+				resp.Body.Close()
+			}
 			require.ErrorAs(t, err, &v)
 			assert.Nil(t, resp)
 			assert.EqualValues(t, 1, st.calls.Load(), "strict mode does not send a bad request")
@@ -334,6 +340,9 @@ func TestBaseErrorsPassThrough(t *testing.T) {
 	tr, err := contract.NewTransport(errTransport{})
 	require.NoError(t, err)
 	resp, err := tr.RoundTrip(newRequest(t, http.MethodPost, base+seedPath, seedBody))
+	if resp != nil {
+		resp.Body.Close()
+	}
 	assert.Nil(t, resp)
 	require.ErrorIs(t, err, errNetwork)
 	assert.Empty(t, tr.Violations())

@@ -1,6 +1,7 @@
 package fake_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,9 +20,9 @@ func send(s *fake.Server, method, path, body string) (int, string) {
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.URL()+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, s.URL()+path, rd)
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	req.Header.Set("X-Auth-Token", s.Token())
 	if body != "" {
@@ -29,12 +30,12 @@ func send(s *fake.Server, method, path, body string) (int, string) {
 	}
 	resp, err := s.Client().Do(req)
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	return resp.StatusCode, strings.TrimSpace(string(b))
 }
@@ -55,7 +56,7 @@ func Example() {
 		JobID string `json:"job_id"`
 	}
 	if err := json.Unmarshal([]byte(body), &created); err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	fmt.Println("create:", status, created.JobID != "")
 
@@ -76,7 +77,7 @@ func Example() {
 func ExampleServer_InjectFault() {
 	s, err := fake.NewServer()
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer s.Close()
 	s.InjectFault(fake.Fault{
@@ -104,7 +105,7 @@ func ExampleServer_InjectFault() {
 func ExampleServer_FailNextJob() {
 	s, err := fake.NewServer(fake.WithJobMode(fake.JobsStepOnPoll))
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer s.Close()
 	s.FailNextJob("source database is unreachable")
@@ -114,13 +115,13 @@ func ExampleServer_FailNextJob() {
 		JobID string `json:"job_id"`
 	}
 	if err := json.Unmarshal([]byte(body), &created); err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	for {
 		_, body := send(s, http.MethodGet, "/v3/"+s.ProjectID()+"/jobs?id="+url.QueryEscape(created.JobID), "")
 		var shown fake.ShowJobResponse
 		if err := json.Unmarshal([]byte(body), &shown); err != nil {
-			log.Fatal(err)
+			panic(err)
 		}
 		j := shown.Job
 		fmt.Println(strings.TrimSpace(fmt.Sprint(j.Status, " ", *j.Process, " ", *j.FailReason)))
@@ -141,7 +142,7 @@ func ExampleServer_FailNextJob() {
 func ExampleServer_Advance() {
 	s, err := fake.NewServer(fake.WithJobMode(fake.JobsManual))
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer s.Close()
 	path := "/v3/" + s.ProjectID() + "/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"
@@ -150,7 +151,7 @@ func ExampleServer_Advance() {
 		JobID string `json:"job_id"`
 	}
 	if err := json.Unmarshal([]byte(body), &created); err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	show := func() {
 		j, _ := s.Job(created.JobID)

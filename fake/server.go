@@ -71,7 +71,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", s.cfg.addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", s.cfg.addr)
 	if err != nil {
 		return nil, fmt.Errorf("fake: listen: %w", err)
 	}

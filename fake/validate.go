@@ -34,11 +34,11 @@ func DecodePathParams(params map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
-// ValidationOptions are the openapi3filter options the fake validates
+// validationOptions are the openapi3filter options the fake validates
 // requests with: security is not checked (the fake's own middleware does
 // it), defaults are not written into the request, and every error is
 // reported.
-func ValidationOptions() *openapi3filter.Options {
+func validationOptions() *openapi3filter.Options {
 	return &openapi3filter.Options{
 		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 		SkipSettingDefaults: true,
@@ -57,7 +57,7 @@ func validateRequest(ctx context.Context, r *http.Request, route *routers.Route,
 		Request:    r,
 		PathParams: params,
 		Route:      route,
-		Options:    ValidationOptions(),
+		Options:    validationOptions(),
 	})
 }
 
