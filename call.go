@@ -111,7 +111,9 @@ func (c *Client) read(op string, req *http.Request, resp *http.Response) (*respo
 }
 
 // readLimited reads r to its end, or returns the first limit bytes and
-// ErrResponseTooLarge when r holds more.
+// ErrResponseTooLarge when r holds more. The buffer starts at the announced
+// length (or 512 bytes) and doubles, so reaching the limit allocates at most
+// about twice the limit.
 func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	if contentLength > limit {
 		return nil, fmt.Errorf("%w: Content-Length %d exceeds the limit of %d bytes", ErrResponseTooLarge, contentLength, limit)
@@ -120,17 +122,28 @@ func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	if contentLength >= 0 {
 		size = contentLength + 1 // +1 sees EOF without growing
 	}
-	buf := make([]byte, 0, min(size, limit+1))
+	buf := make([]byte, 0, min(size, limit))
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			if int64(len(buf)) == limit {
+				var probe [1]byte
+				n, err := io.ReadFull(r, probe[:])
+				if n > 0 {
+					return buf, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+				}
+				if errors.Is(err, io.EOF) {
+					return buf, nil
+				}
+				return nil, fmt.Errorf("reading the answer: %w", err)
+			}
+			// Double: append grows large slices by only 1.25x, which
+			// allocates several times the limit on the way to it.
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit))
+			copy(grown, buf)
+			buf = grown
 		}
-		room := min(int64(cap(buf)), limit+1)
-		n, err := r.Read(buf[len(buf):room])
+		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return buf[:limit], fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
-		}
 		if errors.Is(err, io.EOF) {
 			return buf, nil
 		}

@@ -1,0 +1,109 @@
+package chreplication
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAPIErrorEveryStatusAndBody drives every operation into every non-2xx
+// status the gateway or service answers, with every body shape, and checks
+// that an *APIError with the status, the code and message where the body has
+// them, and the request ID comes back.
+func TestAPIErrorEveryStatusAndBody(t *testing.T) {
+	t.Parallel()
+	bodies := []struct {
+		name, contentType, body string
+		wantCode, wantMsg       string
+	}{
+		{"json error", "application/json", `{"error_code":"DBS.280292","error_msg":"The database does not exist."}`, "DBS.280292", "The database does not exist."},
+		{"gateway json", "application/json", `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`, "APIGW.0301", "Incorrect IAM authentication information"},
+		{"iam shape", "application/json", `{"error":{"code":"401","title":"Unauthorized","message":"The request you have made requires authentication."}}`, "401", "The request you have made requires authentication."},
+		{"code/message shape", "application/json", `{"code":429,"message":"too many requests"}`, "429", "too many requests"},
+		{"html page", "text/html", "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "", ""},
+		{"plain text", "text/plain", "upstream connect error\nmore detail", "", "upstream connect error"},
+		{"empty body", "", "", "", ""},
+		{"invalid json", "application/json", `{"error_code": "DBS.1", "error_msg": `, "", `{"error_code": "DBS.1", "error_msg":`},
+		{"json array", "application/json", `[1,2,3]`, "", "[1,2,3]"},
+	}
+	statuses := []int{400, 401, 403, 404, 429, 500, 502, 503}
+	ops := []struct {
+		name    string
+		pattern string
+		call    func(c *Client) error
+	}{
+		{"create", "POST " + replicationPath, func(c *Client) error {
+			id, err := c.CreateReplication(t.Context(), testInstance, CreateReplicationRequest{SourceInstanceID: "s", SourceDatabase: "d"})
+			assert.Empty(t, id)
+			return err
+		}},
+		{"list", "GET " + replicationPath, func(c *Client) error {
+			p, err := c.ListReplications(t.Context(), testInstance, ListOptions{})
+			assert.Nil(t, p)
+			return err
+		}},
+		{"delete", "DELETE " + replicationPath + "/{db}", func(c *Client) error {
+			id, err := c.DeleteReplication(t.Context(), testInstance, "d")
+			assert.Empty(t, id)
+			return err
+		}},
+		{"job", "GET " + jobsPath, func(c *Client) error {
+			j, err := c.Job(t.Context(), "j1")
+			assert.Nil(t, j)
+			return err
+		}},
+	}
+	for _, op := range ops {
+		for _, status := range statuses {
+			for _, b := range bodies {
+				t.Run(fmt.Sprintf("%s/%d/%s", op.name, status, b.name), func(t *testing.T) {
+					t.Parallel()
+					c, ts := setup(t, WithoutRetry())
+					ts.handle(op.pattern, func(w http.ResponseWriter, r *http.Request) {
+						if b.contentType != "" {
+							w.Header().Set("Content-Type", b.contentType)
+						}
+						w.Header().Set("X-Request-Id", "req-123")
+						w.WriteHeader(status)
+						_, _ = io.WriteString(w, b.body)
+					})
+					err := op.call(c)
+					require.Error(t, err)
+					var apiErr *APIError
+					require.ErrorAs(t, err, &apiErr)
+					assert.Equal(t, status, apiErr.StatusCode)
+					assert.Equal(t, "req-123", apiErr.RequestID)
+					assert.Equal(t, b.wantCode, apiErr.Code)
+					if b.wantMsg != "" {
+						assert.Equal(t, b.wantMsg, apiErr.Message)
+					} else {
+						assert.Equal(t, http.StatusText(status), apiErr.Message)
+					}
+					assert.Contains(t, err.Error(), fmt.Sprint(status))
+					assert.Contains(t, err.Error(), "req-123")
+					assert.Equal(t, status == 404, IsNotFound(err))
+					assert.Equal(t, status == 429, IsThrottled(err))
+					assert.Equal(t, status == 401, IsUnauthorized(err))
+					assert.False(t, errors.Is(err, ErrInvalidRequest))
+					assert.NotContains(t, err.Error(), testToken)
+				})
+			}
+		}
+	}
+}
+
+func TestAPIErrorMessage(t *testing.T) {
+	t.Parallel()
+	e := newAPIError(opCreate, "POST", "/v3/p/x", 400, http.Header{"X-Request-Id": {"r1"}},
+		[]byte(`{"error_code":"DBS.280292","error_msg":"bad\nthing\u001b[31m"}`))
+	assert.Equal(t, "chreplication: POST /v3/p/x: 400 Bad Request: DBS.280292: bad thing [31m (request ID r1)", e.Error())
+
+	long := newAPIError(opCreate, "POST", "/", 500, http.Header{}, []byte(strings.Repeat("x", 10000)))
+	assert.LessOrEqual(t, len(long.Message), maxMessageLen+3)
+}
