@@ -67,4 +67,3 @@ const (
 	replicationPath = "/v3/" + testProject + "/instances/" + testInstance + "/clickhouse/replication"
 	jobsPath        = "/v3/" + testProject + "/jobs"
 )
-
