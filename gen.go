@@ -1,6 +1,53 @@
-// Package chreplication is a Go client for the Huawei Cloud GaussDB(for MySQL)
-// (TaurusDB) API that synchronises a MySQL database into the instance's
-// ClickHouse node.
+// Package chreplication is a Go client for the Huawei Cloud GaussDB(for
+// MySQL) (TaurusDB) API that synchronises a MySQL database into the
+// instance's ClickHouse node: create, list and delete data synchronization
+// tasks ("replications") and follow the asynchronous jobs they start.
+//
+// It is a thin, hand-written facade over the client that oapi-codegen
+// generates from openapi.yaml (package generated): it checks input before
+// sending anything, authenticates every request (package auth: IAM token,
+// AK/SK signature, or an IAM password token that refreshes itself), retries
+// what is safe to retry, reads answers through a size limit and turns every
+// failure into a typed error.
+//
+// # Example to create a replication and wait for it
+//
+//	endpoint, err := chreplication.RegionEndpoint("cn-north-4")
+//	if err != nil { ... }
+//	c, err := chreplication.NewClient(endpoint,
+//		chreplication.WithProjectID(projectID),
+//		chreplication.WithAuth(auth.StaticToken(token)))
+//	if err != nil { ... }
+//	jobID, err := c.CreateReplication(ctx, instanceID, chreplication.CreateReplicationRequest{
+//		SourceInstanceID: sourceInstanceID,
+//		SourceDatabase:   "sales",
+//	})
+//	if err != nil { ... }
+//	job, err := c.WaitJob(ctx, jobID)
+//
+// # Errors
+//
+//   - Bad input gives an error wrapping ErrInvalidRequest (an
+//     *InvalidRequestError names the field); nothing is sent.
+//   - Every answer whose status is not 2xx gives an *APIError with the
+//     status, the error code and message when the body has them, and the
+//     X-Request-Id, whatever the body is (JSON, HTML, text or empty).
+//   - A 2xx answer that cannot be used (empty, malformed, no job ID) gives
+//     an error wrapping ErrInvalidResponse; one over the size limit,
+//     ErrResponseTooLarge.
+//   - Network errors and the end of the context are returned wrapped, so
+//     errors.Is(err, context.DeadlineExceeded) works.
+//   - WaitJob returns an error wrapping ErrJobFailed when the job fails.
+//
+// No error, log line or formatted value holds a token, secret key or
+// password.
+//
+// # Retries
+//
+// Reads (list, job) are retried on 429, 502, 503, 504 and network errors;
+// writes (create, delete) only when the request certainly never reached the
+// service (connection refused, 429), so a retry never starts a second task.
+// See RetryPolicy.
 package chreplication
 
 //go:generate go tool oapi-codegen -config generated/cfg.yaml openapi.yaml
