@@ -48,7 +48,8 @@ func ExampleNewClient() {
 		chreplication.WithLanguage("en-us"),
 	)
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	fmt.Println(c.ProjectID() == s.ProjectID())
 	// Output: true
@@ -61,7 +62,8 @@ func ExampleClient_CreateReplication() {
 		chreplication.WithProjectID(s.ProjectID()),
 		chreplication.WithAuth(auth.StaticToken(s.Token())))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	ctx := context.Background()
 
@@ -71,11 +73,13 @@ func ExampleClient_CreateReplication() {
 		// SourceNodeID left empty: synchronise from the primary node.
 	})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	job, err := c.WaitJob(ctx, jobID, chreplication.WithPollInterval(10*time.Millisecond, 100*time.Millisecond))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	fmt.Println(job.Status)
 	// Output: Completed
@@ -90,13 +94,15 @@ func ExampleClient_AllReplications() {
 		chreplication.WithProjectID(s.ProjectID()),
 		chreplication.WithAuth(auth.StaticToken(s.Token())))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 
 	n := 0
 	for r, err := range c.AllReplications(context.Background(), instanceID) {
 		if err != nil {
-			log.Fatal(err)
+			fmt.Println(err)
+			return
 		}
 		if r.SourceDatabase != "" {
 			n++
@@ -113,7 +119,8 @@ func ExampleAPIError() {
 		chreplication.WithProjectID(s.ProjectID()),
 		chreplication.WithAuth(auth.StaticToken(s.Token())))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 
 	// Deleting a replication that does not exist: the service answers 400.
@@ -132,7 +139,8 @@ func ExampleClient_WaitJob() {
 		chreplication.WithProjectID(s.ProjectID()),
 		chreplication.WithAuth(auth.StaticToken(s.Token())))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -141,7 +149,8 @@ func ExampleClient_WaitJob() {
 	jobID, err := c.CreateReplication(ctx, "54e42160670e48e789af7075e1efea1fin16", chreplication.CreateReplicationRequest{
 		SourceInstanceID: "a1b2c3d4e5f64a7b8c9d0e1f2a3b4c5din07", SourceDatabase: "orders"})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	job, err := c.WaitJob(ctx, jobID,
 		chreplication.WithPollInterval(10*time.Millisecond, 100*time.Millisecond),

@@ -198,7 +198,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // service, so even a create is retried.
 func TestConnectionRefusedIsRetried(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())

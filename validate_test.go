@@ -198,7 +198,7 @@ func TestNewClientEndpoint(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://gaussdb.cn-north-4.myhuaweicloud.com":  "https://gaussdb.cn-north-4.myhuaweicloud.com/",
 		"https://gaussdb.cn-north-4.myhuaweicloud.com/": "https://gaussdb.cn-north-4.myhuaweicloud.com/",
-		" http://127.0.0.1:8080/base ":                  "http://127.0.0.1:8080/base/",
+		"\thttp://127.0.0.1:8080/base\n":                "http://127.0.0.1:8080/base/", //nolint:gocritic // surrounding space is trimmed
 		"http://[::1]:8080":                             "http://[::1]:8080/",
 	} {
 		c, err := NewClient(in, WithProjectID(testProject), WithAuth(auth.StaticToken(testToken)))
@@ -212,7 +212,7 @@ func TestRegionEndpoint(t *testing.T) {
 	t.Parallel()
 	for region, want := range map[string]string{
 		"cn-north-4":     "https://gaussdb.cn-north-4.myhuaweicloud.com",
-		" CN-NORTH-4 ":   "https://gaussdb.cn-north-4.myhuaweicloud.com",
+		" CN-NORTH-4 ":   "https://gaussdb.cn-north-4.myhuaweicloud.com", //nolint:gocritic // surrounding space is trimmed
 		"ap-southeast-1": "https://gaussdbformysql.ap-southeast-1.myhuaweicloud.com",
 		"cn-east-5":      "https://gaussdb-mysql.cn-east-5.myhuaweicloud.com",
 		"sa-brazil-1":    "https://gaussdb.sa-brazil-1.myhuaweicloud.com",

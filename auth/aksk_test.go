@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -196,18 +197,18 @@ func TestSignErrors(t *testing.T) {
 	}{
 		{"nil request", func() *http.Request { return nil }},
 		{"bad query escape", func() *http.Request {
-			return &http.Request{Method: "GET", URL: &url.URL{Scheme: "https", Host: "h", Path: "/a", RawQuery: "a=%zz"}, Header: http.Header{}}
+			return &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "https", Host: "h", Path: "/a", RawQuery: "a=%zz"}, Header: http.Header{}}
 		}},
 		{"opaque URL", func() *http.Request {
-			return &http.Request{Method: "GET", URL: &url.URL{Scheme: "https", Opaque: "//h/a"}, Header: http.Header{}}
+			return &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "https", Opaque: "//h/a"}, Header: http.Header{}}
 		}},
 		{"GetBody fails", func() *http.Request {
-			r, _ := http.NewRequest("POST", "https://h/a", strings.NewReader("x"))
+			r, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "https://h/a", strings.NewReader("x"))
 			r.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("boom") }
 			return r
 		}},
 		{"Body read fails", func() *http.Request {
-			r, _ := http.NewRequest("POST", "https://h/a", nil)
+			r, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "https://h/a", nil)
 			r.Body = io.NopCloser(iotestErrReader{})
 			return r
 		}},
@@ -252,7 +253,7 @@ func TestAKSKValidate(t *testing.T) {
 			}
 			require.Error(t, err)
 			assertErrNoSecret(t, err, tc.k.SecretKey, tc.k.SecurityToken)
-			req, _ := http.NewRequest("GET", "https://h/", nil)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/", nil)
 			assert.Error(t, tc.k.Authenticate(t.Context(), req), "Authenticate validates too")
 			assert.Empty(t, req.Header.Get(HeaderAuthorization))
 		})
@@ -414,7 +415,7 @@ func TestVerifyMisc(t *testing.T) {
 func TestSignMultiValueAndOddHeaders(t *testing.T) {
 	t.Parallel()
 	k := AKSK{AccessKey: "AK", SecretKey: "SK-secret"}
-	req, err := http.NewRequestWithContext(t.Context(), "GET", "https://h/a?x=1", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/a?x=1", nil)
 	require.NoError(t, err)
 	req.Header.Add("X-Multi", "b")
 	req.Header.Add("X-Multi", " a ")
@@ -445,7 +446,7 @@ var benchKey = AKSK{AccessKey: "HPUABCDEFGHIJKLMNOPQ", SecretKey: "abcdefghijklm
 
 func benchRequest(tb testing.TB) *http.Request {
 	body := []byte(`{"source_instance_id":"54e42160670e48e789af7075e1efea1fin01","source_database":"db1"}`)
-	req, err := http.NewRequest(http.MethodPost,
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost,
 		"https://gaussdb.cn-north-4.myhuaweicloud.com/v3/0123456789abcdef0123456789abcdef/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication?limit=10&offset=0",
 		bytes.NewReader(body))
 	if err != nil {

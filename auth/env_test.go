@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -70,7 +71,7 @@ func TestFromLookup(t *testing.T) {
 			name: "token",
 			env:  map[string]string{EnvAuthToken: token, EnvIAMUser: "u"},
 			check: func(t *testing.T, a Authenticator) {
-				req, _ := http.NewRequest("GET", "https://h/", nil)
+				req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://h/", nil)
 				require.NoError(t, a.Authenticate(t.Context(), req))
 				assert.Equal(t, token, req.Header.Get(HeaderAuthToken))
 			},
@@ -136,7 +137,7 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv(EnvAuthToken, "from-the-environment")
 	a, err := FromEnv()
 	require.NoError(t, err)
-	req, _ := http.NewRequest("GET", "https://h/", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://h/", nil)
 	require.NoError(t, a.Authenticate(t.Context(), req))
 	assert.Equal(t, "from-the-environment", req.Header.Get(HeaderAuthToken))
 

@@ -18,7 +18,7 @@ const exampleURL = "https://gaussdb.cn-north-4.myhuaweicloud.com/v3/0123456789ab
 func ExampleStaticToken() {
 	a := auth.StaticToken("MIIexample-token")
 
-	req, _ := http.NewRequest(http.MethodGet, exampleURL+"?limit=10", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, exampleURL+"?limit=10", nil)
 	if err := a.Authenticate(context.Background(), req); err != nil {
 		fmt.Println(err)
 		return
@@ -42,7 +42,7 @@ func ExampleAKSK() {
 		ProjectID: "0123456789abcdef0123456789abcdef",
 	}
 	body := `{"source_instance_id":"54e42160670e48e789af7075e1efea1fin01","source_database":"db1"}`
-	req, _ := http.NewRequest(http.MethodPost, exampleURL, strings.NewReader(body))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, exampleURL, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Language", "en-us")
 
@@ -79,7 +79,7 @@ func ExampleVerifier() {
 	defer srv.Close()
 
 	send := func(k auth.AKSK) {
-		req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/v3/p/instances/i/clickhouse/replication/my%20db%20%C3%BC", nil)
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodDelete, srv.URL+"/v3/p/instances/i/clickhouse/replication/my%20db%20%C3%BC", nil)
 		if err := k.Authenticate(context.Background(), req); err != nil {
 			fmt.Println(err)
 			return
@@ -109,7 +109,7 @@ func ExampleTokenAuth() {
 	})
 	a := auth.TokenAuth(src)
 
-	req, _ := http.NewRequest(http.MethodGet, exampleURL, nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, exampleURL, nil)
 	if err := a.Authenticate(context.Background(), req); err != nil {
 		fmt.Println(err)
 		return

@@ -274,7 +274,7 @@ func TestPasswordTokenSourceEndpoint(t *testing.T) {
 				got = r.URL.String()
 				h := http.Header{}
 				h.Set("X-Subject-Token", iamToken)
-				return &http.Response{StatusCode: 201, Header: h, Request: r,
+				return &http.Response{StatusCode: http.StatusCreated, Header: h, Request: r,
 					Body: io.NopCloser(strings.NewReader(`{"token":{"expires_at":"2020-01-04T09:05:22.701000Z"}}`))}, nil
 			})}
 			tok, err := src.Token(t.Context())
@@ -328,7 +328,7 @@ func TestTokenAuthAgainstIAM(t *testing.T) {
 	srv, hits := iamServer(t, func(w http.ResponseWriter) {
 		n := issued.Add(1)
 		exp := time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000000Z")
-		created(w, "token-"+string(rune('0'+n)), `{"token":{"expires_at":"`+exp+`"}}`)
+		created(w, "token-"+string('0'+n), `{"token":{"expires_at":"`+exp+`"}}`)
 	})
 	valid := atomic.Pointer[string]{}
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -343,7 +343,7 @@ func TestTokenAuthAgainstIAM(t *testing.T) {
 	a := auth.TokenAuth(passwordSource(srv.URL))
 	require.NoError(t, a.(auth.Validator).Validate())
 	do := func() (*http.Request, int) {
-		req, err := http.NewRequestWithContext(t.Context(), "GET", api.URL+"/v3/p/jobs?id=1", nil)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, api.URL+"/v3/p/jobs?id=1", nil)
 		require.NoError(t, err)
 		require.NoError(t, a.Authenticate(t.Context(), req))
 		resp, err := http.DefaultClient.Do(req)
@@ -381,11 +381,11 @@ func TestTokenAuthShortLivedToken(t *testing.T) {
 	srv, hits := iamServer(t, func(w http.ResponseWriter) {
 		n := issued.Add(1)
 		exp := time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano)
-		created(w, "short-"+string(rune('0'+n)), `{"token":{"expires_at":"`+exp+`"}}`)
+		created(w, "short-"+string('0'+n), `{"token":{"expires_at":"`+exp+`"}}`)
 	})
 	a := auth.TokenAuth(passwordSource(srv.URL))
 	get := func() string {
-		req, err := http.NewRequestWithContext(t.Context(), "GET", "http://127.0.0.1/x", nil)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://127.0.0.1/x", nil)
 		require.NoError(t, err)
 		require.NoError(t, a.Authenticate(t.Context(), req))
 		return req.Header.Get("X-Auth-Token")

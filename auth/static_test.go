@@ -31,7 +31,7 @@ func TestStaticToken(t *testing.T) {
 			require.True(t, ok, "implements Validator")
 			_, isRe := a.(auth.Reauthenticator)
 			assert.False(t, isRe, "a static token cannot be refreshed")
-			req, err := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 			require.NoError(t, err)
 			authErr := a.Authenticate(t.Context(), req)
 			if tc.ok {

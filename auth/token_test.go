@@ -292,7 +292,7 @@ func TestTokenAuth(t *testing.T) {
 	a.src.now = clock.now
 	require.NoError(t, a.Validate())
 
-	req, err := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 	require.NoError(t, err)
 	require.NoError(t, a.Authenticate(t.Context(), req))
 	assert.Equal(t, "tok-1", req.Header.Get(HeaderAuthToken))
@@ -310,7 +310,7 @@ func TestTokenAuth(t *testing.T) {
 	assert.True(t, retry, "the current token differs from the rejected one")
 	assert.EqualValues(t, 2, src.calls.Load(), "no second refresh")
 
-	req2, _ := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+	req2, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 	require.NoError(t, a.Authenticate(t.Context(), req2))
 	assert.Equal(t, "tok-2", req2.Header.Get(HeaderAuthToken))
 
@@ -330,7 +330,7 @@ func TestTokenAuthConcurrentReauthenticate(t *testing.T) {
 	src := &countingSource{clock: clock, lifetime: time.Hour}
 	a := TokenAuth(src).(*tokenAuth)
 	a.src.now = clock.now
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 	require.NoError(t, a.Authenticate(t.Context(), req))
 
 	var wg sync.WaitGroup
@@ -351,7 +351,7 @@ func TestTokenAuthNoRetry(t *testing.T) {
 	t.Run("same token again", func(t *testing.T) {
 		t.Parallel()
 		a := TokenAuth(TokenSourceFunc(func(context.Context) (Token, error) { return Token{Value: "same"}, nil }))
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 		require.NoError(t, a.Authenticate(t.Context(), req))
 		retry, err := a.(Reauthenticator).Reauthenticate(t.Context(), req)
 		require.NoError(t, err)
@@ -363,7 +363,7 @@ func TestTokenAuthNoRetry(t *testing.T) {
 		boom := errors.New("IAM is down")
 		src := &countingSource{clock: clock, lifetime: time.Hour, errs: []error{nil, boom}}
 		a := TokenAuth(src)
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 		require.NoError(t, a.Authenticate(t.Context(), req))
 		retry, err := a.(Reauthenticator).Reauthenticate(t.Context(), req)
 		assert.ErrorIs(t, err, boom)
@@ -373,7 +373,7 @@ func TestTokenAuthNoRetry(t *testing.T) {
 		t.Parallel()
 		boom := errors.New("IAM is down")
 		a := TokenAuth(TokenSourceFunc(func(context.Context) (Token, error) { return Token{}, boom }))
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", "https://h/x", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
 		assert.ErrorIs(t, a.Authenticate(t.Context(), req), boom)
 		assert.Empty(t, req.Header.Get(HeaderAuthToken))
 	})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -42,7 +43,7 @@ func cliBinary(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		goTool = "go"
 	}
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "chreplication-test-")
@@ -50,7 +51,7 @@ func cliBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "chreplication")
-		out, err := exec.Command(goTool, "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.CommandContext(context.Background(), goTool, "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
 		}

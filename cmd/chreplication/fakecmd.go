@@ -156,7 +156,7 @@ func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds) {
 // characters.
 func shellQuote(s string) string {
 	safe := s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && !strings.ContainsRune("-_./:=@%+,", r)
 	})
 	if safe {
 		return s
