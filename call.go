@@ -1,6 +1,7 @@
 package chreplication
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,11 +28,35 @@ type response struct {
 	body             []byte
 }
 
+// newRequest returns a request for path, relative to the project's URL
+// ("instances/..." or "jobs?id=..."; escaped), with ctx and the headers of
+// the operation: Content-Type when body is not nil, X-Language when the
+// client has a language. The URL is the one the generated request builders
+// make (see projectBase), built with a single parse.
+func (c *Client) newRequest(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.language != "" {
+		req.Header.Set("X-Language", c.language)
+	}
+	return req, nil
+}
+
 // send builds, authenticates and sends a request, retrying as the client's
 // RetryPolicy and the operation's idempotency allow, and re-sending once with
-// refreshed credentials after a 401. It returns the last answer, whatever its
+// refreshed credentials after a 401. build makes the request of one attempt,
+// with the context it is given. send returns the last answer, whatever its
 // status, or the error that kept any answer from arriving.
-func (c *Client) send(ctx context.Context, op string, idempotent bool, build func() (*http.Request, error)) (*response, error) {
+func (c *Client) send(ctx context.Context, op string, idempotent bool, build func(context.Context) (*http.Request, error)) (*response, error) {
 	if c.timeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -42,11 +67,10 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 	attempts := c.retry.attempts()
 	reauthenticated := false
 	for n := 1; ; n++ {
-		req, err := build()
+		req, err := build(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("chreplication: %s: building the request: %w", op, err)
 		}
-		req = req.WithContext(ctx)
 		req.Header.Set("User-Agent", c.userAgent)
 		if err := c.auth.Authenticate(ctx, req); err != nil {
 			return nil, fmt.Errorf("chreplication: %s: authenticating: %w", op, err)

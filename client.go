@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gaussdb-tools/chreplication/auth"
-	"github.com/gaussdb-tools/chreplication/generated"
 )
 
 // Client calls the GaussDB(for MySQL) ClickHouse replication API of one
@@ -18,10 +17,11 @@ import (
 type Client struct {
 	endpoint   string // absolute, ends in "/"
 	projectID  string
+	base       string // endpoint + "v3/{project_id}/", the prefix of every request URL
 	auth       auth.Authenticator
 	reauth     auth.Reauthenticator // nil when auth cannot refresh
 	http       *http.Client
-	language   *generated.XLanguage
+	language   string // the X-Language header; "" sends none
 	userAgent  string
 	retry      RetryPolicy
 	timeout    time.Duration
@@ -74,6 +74,11 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 	if c.auth == nil {
 		return nil, invalid("auth", "is required: use WithAuth")
 	}
+	base, err := projectBase(c.endpoint, c.projectID)
+	if err != nil {
+		return nil, err
+	}
+	c.base = base
 	if c.http == nil {
 		c.http = &http.Client{Transport: defaultTransport}
 	}
@@ -84,6 +89,21 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 	hc.CheckRedirect = noRedirects
 	c.http = &hc
 	return c, nil
+}
+
+// projectBase returns the URL every request URL of the project starts with,
+// resolved against endpoint the way the generated request builders resolve
+// an operation's path ("./v3/{project_id}/..."), so that the URLs are the
+// same as theirs (newRequest appends the operation's path to it).
+func projectBase(endpoint, projectID string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err == nil {
+		u, err = u.Parse("./v3/" + url.PathEscape(projectID) + "/")
+	}
+	if err != nil {
+		return "", invalid("endpoint", "is not a URL")
+	}
+	return u.String(), nil
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -179,8 +199,7 @@ func WithLanguage(lang string) Option {
 		if err := checkLanguage(lang); err != nil {
 			return err
 		}
-		l := generated.XLanguage(lang)
-		c.language = &l
+		c.language = lang
 		return nil
 	}
 }

@@ -3,6 +3,7 @@ package chreplication
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -64,9 +65,10 @@ func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 	if err := checkID("jobID", jobID); err != nil {
 		return nil, err
 	}
-	params := &generated.ShowGaussMySQLJobInfoParams{ID: jobID, XLanguage: c.language}
-	r, err := c.send(ctx, opJob, true, func() (*http.Request, error) {
-		return generated.NewShowGaussMySQLJobInfoRequest(c.endpoint, c.projectID, params)
+	// The query as the generated builder writes it.
+	path := "jobs?id=" + url.QueryEscape(jobID)
+	r, err := c.send(ctx, opJob, true, func(ctx context.Context) (*http.Request, error) {
+		return c.newRequest(ctx, http.MethodGet, path, nil)
 	})
 	if err != nil {
 		return nil, err

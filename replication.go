@@ -1,11 +1,12 @@
 package chreplication
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"iter"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/gaussdb-tools/chreplication/generated"
 )
@@ -101,10 +102,9 @@ func (c *Client) CreateReplication(ctx context.Context, instanceID string, req C
 	if err != nil {
 		return "", err
 	}
-	params := &generated.CreateClickHouseDataBaseReplicationParams{XLanguage: c.language}
-	r, err := c.send(ctx, opCreate, false, func() (*http.Request, error) {
-		return generated.NewCreateClickHouseDataBaseReplicationRequestWithBody(
-			c.endpoint, c.projectID, instanceID, params, "application/json", bytes.NewReader(buf))
+	path := tasksPath(instanceID)
+	r, err := c.send(ctx, opCreate, false, func(ctx context.Context) (*http.Request, error) {
+		return c.newRequest(ctx, http.MethodPost, path, buf)
 	})
 	if err != nil {
 		return "", err
@@ -123,14 +123,21 @@ func (c *Client) DeleteReplication(ctx context.Context, instanceID, database str
 	if err := checkDatabase("database", database); err != nil {
 		return "", err
 	}
-	params := &generated.DeleteClickHouseDataBaseReplicationParams{XLanguage: c.language}
-	r, err := c.send(ctx, opDelete, false, func() (*http.Request, error) {
-		return generated.NewDeleteClickHouseDataBaseReplicationRequest(c.endpoint, c.projectID, instanceID, database, params)
+	// The generated builder escapes a path parameter with url.PathEscape.
+	path := tasksPath(instanceID) + "/" + url.PathEscape(database)
+	r, err := c.send(ctx, opDelete, false, func(ctx context.Context) (*http.Request, error) {
+		return c.newRequest(ctx, http.MethodDelete, path, nil)
 	})
 	if err != nil {
 		return "", err
 	}
 	return jobID(r)
+}
+
+// tasksPath is the path of an instance's synchronization tasks,
+// relative to the project's URL. IDs passed checkID: they need no escaping.
+func tasksPath(instanceID string) string {
+	return "instances/" + instanceID + "/clickhouse/replication"
 }
 
 func jobID(r *response) (string, error) {
@@ -153,17 +160,19 @@ func (c *Client) ListReplications(ctx context.Context, instanceID string, opts L
 	if err := checkListOptions(opts); err != nil {
 		return nil, err
 	}
-	params := &generated.ListClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	// The query as the generated builder writes it: limit, then offset,
+	// each left out when zero (the API's default).
+	path := tasksPath(instanceID)
+	sep := "?"
 	if opts.Limit != 0 {
-		l := int32(opts.Limit)
-		params.Limit = &l
+		path += sep + "limit=" + strconv.Itoa(opts.Limit)
+		sep = "&"
 	}
 	if opts.Offset != 0 {
-		o := int32(opts.Offset)
-		params.Offset = &o
+		path += sep + "offset=" + strconv.Itoa(opts.Offset)
 	}
-	r, err := c.send(ctx, opList, true, func() (*http.Request, error) {
-		return generated.NewListClickHouseDataBaseReplicationRequest(c.endpoint, c.projectID, instanceID, params)
+	r, err := c.send(ctx, opList, true, func(ctx context.Context) (*http.Request, error) {
+		return c.newRequest(ctx, http.MethodGet, path, nil)
 	})
 	if err != nil {
 		return nil, err
