@@ -37,7 +37,7 @@ import (
 
 func main() {
 	rounds := flag.Int("rounds", 10, "runs of each contender; medians are taken over them")
-	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the scaling benchmarks (AllReplications)")
+	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the scaling benchmarks (AllReplications); 0 skips them and WaitJobRequests")
 	benchtime := flag.String("benchtime", "300ms", "the -test.benchtime of each run")
 	raw := flag.String("raw", "bench.out", "file the raw benchmark output is written to (\"\" for none)")
 	strict := flag.Bool("strict", false, "exit with status 1 when a budget is missed")
@@ -145,8 +145,10 @@ func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error)
 			return nil, err
 		}
 	}
-	if err := runPhase(wait, "waitjob"); err != nil {
-		return nil, err
+	if scalingRounds > 0 {
+		if err := runPhase(wait, "waitjob"); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
