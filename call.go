@@ -28,17 +28,17 @@ type response struct {
 	body             []byte
 }
 
-// newRequest returns a request for path, relative to the project's URL
-// ("instances/..." or "jobs?id=..."; escaped), with ctx and the headers of
+// newRequest returns a request for rawURL, which starts with the project's
+// URL (c.base, see projectBase) and is escaped, with ctx and the headers of
 // the operation: Content-Type when body is not nil, X-Language when the
 // client has a language. The URL is the one the generated request builders
-// make (see projectBase), built with a single parse.
-func (c *Client) newRequest(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
+// make, parsed once.
+func (c *Client) newRequest(ctx context.Context, method, rawURL string, body []byte) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, r)
 	if err != nil {
 		return nil, err
 	}

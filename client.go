@@ -94,7 +94,7 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 // projectBase returns the URL every request URL of the project starts with,
 // resolved against endpoint the way the generated request builders resolve
 // an operation's path ("./v3/{project_id}/..."), so that the URLs are the
-// same as theirs (newRequest appends the operation's path to it).
+// same as theirs (the operations append their paths to it).
 func projectBase(endpoint, projectID string) (string, error) {
 	u, err := url.Parse(endpoint)
 	if err == nil {

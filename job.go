@@ -66,9 +66,9 @@ func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 		return nil, err
 	}
 	// The query as the generated builder writes it.
-	path := "jobs?id=" + url.QueryEscape(jobID)
+	u := c.base + "jobs?id=" + url.QueryEscape(jobID)
 	r, err := c.send(ctx, opJob, true, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodGet, path, nil)
+		return c.newRequest(ctx, http.MethodGet, u, nil)
 	})
 	if err != nil {
 		return nil, err

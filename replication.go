@@ -96,15 +96,16 @@ func (c *Client) CreateReplication(ctx context.Context, instanceID string, req C
 		if err := checkID("SourceNodeID", req.SourceNodeID); err != nil {
 			return "", err
 		}
-		body.SourceNodeID = &req.SourceNodeID
+		node := req.SourceNodeID // a copy: &req.SourceNodeID would move all of req to the heap
+		body.SourceNodeID = &node
 	}
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return "", err
 	}
-	path := tasksPath(instanceID)
+	u := c.tasksURL(instanceID, "")
 	r, err := c.send(ctx, opCreate, false, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodPost, path, buf)
+		return c.newRequest(ctx, http.MethodPost, u, buf)
 	})
 	if err != nil {
 		return "", err
@@ -124,9 +125,9 @@ func (c *Client) DeleteReplication(ctx context.Context, instanceID, database str
 		return "", err
 	}
 	// The generated builder escapes a path parameter with url.PathEscape.
-	path := tasksPath(instanceID) + "/" + url.PathEscape(database)
+	u := c.tasksURL(instanceID, "/"+url.PathEscape(database))
 	r, err := c.send(ctx, opDelete, false, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodDelete, path, nil)
+		return c.newRequest(ctx, http.MethodDelete, u, nil)
 	})
 	if err != nil {
 		return "", err
@@ -134,10 +135,11 @@ func (c *Client) DeleteReplication(ctx context.Context, instanceID, database str
 	return jobID(r)
 }
 
-// tasksPath is the path of an instance's synchronization tasks,
-// relative to the project's URL. IDs passed checkID: they need no escaping.
-func tasksPath(instanceID string) string {
-	return "instances/" + instanceID + "/clickhouse/replication"
+// tasksURL is the URL of an instance's synchronization tasks followed by
+// suffix (escaped), in one allocation. IDs passed checkID: they need no
+// escaping.
+func (c *Client) tasksURL(instanceID, suffix string) string {
+	return c.base + "instances/" + instanceID + "/clickhouse/replication" + suffix
 }
 
 func jobID(r *response) (string, error) {
@@ -162,17 +164,24 @@ func (c *Client) ListReplications(ctx context.Context, instanceID string, opts L
 	}
 	// The query as the generated builder writes it: limit, then offset,
 	// each left out when zero (the API's default).
-	path := tasksPath(instanceID)
-	sep := "?"
+	var qb [48]byte
+	q := qb[:0]
 	if opts.Limit != 0 {
-		path += sep + "limit=" + strconv.Itoa(opts.Limit)
-		sep = "&"
+		q = append(q, "?limit="...)
+		q = strconv.AppendInt(q, int64(opts.Limit), 10)
 	}
 	if opts.Offset != 0 {
-		path += sep + "offset=" + strconv.Itoa(opts.Offset)
+		if len(q) == 0 {
+			q = append(q, '?')
+		} else {
+			q = append(q, '&')
+		}
+		q = append(q, "offset="...)
+		q = strconv.AppendInt(q, int64(opts.Offset), 10)
 	}
+	u := c.tasksURL(instanceID, string(q))
 	r, err := c.send(ctx, opList, true, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodGet, path, nil)
+		return c.newRequest(ctx, http.MethodGet, u, nil)
 	})
 	if err != nil {
 		return nil, err
