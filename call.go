@@ -55,8 +55,9 @@ func (c *Client) newRequest(ctx context.Context, method, rawURL string, body []b
 // RetryPolicy and the operation's idempotency allow, and re-sending once with
 // refreshed credentials after a 401. build makes the request of one attempt,
 // with the context it is given. send returns the last answer, whatever its
-// status, or the error that kept any answer from arriving.
-func (c *Client) send(ctx context.Context, op string, idempotent bool, build func(context.Context) (*http.Request, error)) (*response, error) {
+// status, or the error that kept any answer from arriving. The answer is a
+// value, which the operations decode in place: it never needs the heap.
+func (c *Client) send(ctx context.Context, op string, idempotent bool, build func(context.Context) (*http.Request, error)) (response, error) {
 	if c.timeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -69,27 +70,27 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 	for n := 1; ; n++ {
 		req, err := build(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("chreplication: %s: building the request: %w", op, err)
+			return response{}, fmt.Errorf("chreplication: %s: building the request: %w", op, err)
 		}
 		req.Header.Set("User-Agent", c.userAgent)
 		if err := c.auth.Authenticate(ctx, req); err != nil {
-			return nil, fmt.Errorf("chreplication: %s: authenticating: %w", op, err)
+			return response{}, fmt.Errorf("chreplication: %s: authenticating: %w", op, err)
 		}
 		resp, err := c.http.Do(req) //nolint:bodyclose // closed in read
-		var r *response
+		var r response
 		if err == nil {
 			r, err = c.read(op, req, resp)
 		}
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
+				return response{}, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
 			}
 			if n < attempts && retryable(idempotent, 0, err) {
 				if sleep(ctx, c.retry.delay(n, 0)) == nil {
 					continue
 				}
 			}
-			return nil, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
+			return response{}, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
 		}
 		if r.status == http.StatusUnauthorized && c.reauth != nil && !reauthenticated {
 			reauthenticated = true
@@ -110,7 +111,7 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 // read reads and closes the body of resp. A successful answer may be up to
 // maxBody long; an error answer is cut at maxErrBody (the cut is enough to
 // show what went wrong).
-func (c *Client) read(op string, req *http.Request, resp *http.Response) (*response, error) {
+func (c *Client) read(op string, req *http.Request, resp *http.Response) (response, error) {
 	defer resp.Body.Close()
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	limit := c.maxErrBody
@@ -122,9 +123,9 @@ func (c *Client) read(op string, req *http.Request, resp *http.Response) (*respo
 		err = nil // keep the start of an oversized error body
 	}
 	if err != nil {
-		return nil, err
+		return response{}, err
 	}
-	return &response{
+	return response{
 		op:     op,
 		method: req.Method,
 		path:   req.URL.EscapedPath(),

@@ -74,7 +74,7 @@ func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 		return nil, err
 	}
 	var out generated.ShowJobResponse
-	if err := decode(r, &out); err != nil {
+	if err := decode(&r, &out); err != nil {
 		return nil, err
 	}
 	if out.Job.ID == "" || out.Job.Status == "" {

@@ -110,7 +110,7 @@ func (c *Client) CreateReplication(ctx context.Context, instanceID string, req C
 	if err != nil {
 		return "", err
 	}
-	return jobID(r)
+	return jobID(&r)
 }
 
 // DeleteReplication stops synchronising database into the ClickHouse node
@@ -132,7 +132,7 @@ func (c *Client) DeleteReplication(ctx context.Context, instanceID, database str
 	if err != nil {
 		return "", err
 	}
-	return jobID(r)
+	return jobID(&r)
 }
 
 // tasksURL is the URL of an instance's synchronization tasks followed by
@@ -187,7 +187,7 @@ func (c *Client) ListReplications(ctx context.Context, instanceID string, opts L
 		return nil, err
 	}
 	var out generated.ListReplicationsResponse
-	if err := decode(r, &out); err != nil {
+	if err := decode(&r, &out); err != nil {
 		return nil, err
 	}
 	if out.TotalCount < 0 {
