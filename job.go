@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gaussdb-tools/chreplication/generated"
 )
 
 // JobStatus is the state of an asynchronous job.
@@ -73,7 +71,7 @@ func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out generated.ShowJobResponse
+	var out jobAnswer
 	if err := decode(&r, &out); err != nil {
 		return nil, err
 	}
@@ -83,30 +81,40 @@ func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 	return jobFromWire(&out.Job), nil
 }
 
-func jobFromWire(w *generated.Job) *Job {
-	j := &Job{ID: w.ID, Status: JobStatus(w.Status)}
-	if w.Name != nil {
-		j.Name = *w.Name
+// jobAnswer and jobFields are the spec's ShowJobResponse and Job as the
+// generated models (generated.ShowJobResponse) read them, but with value
+// fields where the models have pointers: a field left out or null leaves
+// the zero value, as the nil pointer did, and a job is decoded without one
+// allocation per field.
+type jobAnswer struct {
+	Job jobFields `json:"job"`
+}
+
+type jobFields struct {
+	Created    string      `json:"created"`
+	Ended      string      `json:"ended"`
+	FailReason string      `json:"fail_reason"`
+	ID         string      `json:"id"`
+	Instance   JobInstance `json:"instance"`
+	Name       string      `json:"name"`
+	Process    string      `json:"process"`
+	Status     JobStatus   `json:"status"`
+}
+
+func jobFromWire(w *jobFields) *Job {
+	j := &Job{
+		ID:         w.ID,
+		Name:       w.Name,
+		Status:     w.Status,
+		Process:    w.Process,
+		Instance:   w.Instance,
+		FailReason: w.FailReason,
 	}
-	if w.Created != nil {
-		j.Created = parseJobTime(*w.Created)
+	if w.Created != "" {
+		j.Created = parseJobTime(w.Created)
 	}
-	if w.Ended != nil {
-		j.Ended = parseJobTime(*w.Ended)
-	}
-	if w.Process != nil {
-		j.Process = *w.Process
-	}
-	if w.Instance != nil {
-		if w.Instance.ID != nil {
-			j.Instance.ID = *w.Instance.ID
-		}
-		if w.Instance.Name != nil {
-			j.Instance.Name = *w.Instance.Name
-		}
-	}
-	if w.FailReason != nil {
-		j.FailReason = *w.FailReason
+	if w.Ended != "" {
+		j.Ended = parseJobTime(w.Ended)
 	}
 	return j
 }
