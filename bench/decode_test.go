@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/auth"
@@ -116,6 +117,85 @@ func TestListDecodesAsTheGeneratedModel(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%.80s: ListReplications read %+v, the generated model %+v", body, got, want)
+		}
+	}
+}
+
+// jobThroughGenerated is how the facade read a job answer when it decoded
+// into the generated model.
+func jobThroughGenerated(body string) (*chreplication.Job, bool) {
+	var out generated.ShowJobResponse
+	if json.Unmarshal([]byte(body), &out) != nil || out.Job.ID == "" || out.Job.Status == "" {
+		return nil, false
+	}
+	w := out.Job
+	j := &chreplication.Job{ID: w.ID, Status: chreplication.JobStatus(w.Status)}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	j.Name, j.Process, j.FailReason = str(w.Name), str(w.Process), str(w.FailReason)
+	if w.Instance != nil {
+		j.Instance.ID, j.Instance.Name = str(w.Instance.ID), str(w.Instance.Name)
+	}
+	for _, t := range []struct {
+		p   *string
+		dst *time.Time
+	}{{w.Created, &j.Created}, {w.Ended, &j.Ended}} {
+		if t.p == nil {
+			continue
+		}
+		for _, layout := range []string{"2006-01-02T15:04:05-0700", time.RFC3339Nano} {
+			if v, err := time.Parse(layout, *t.p); err == nil {
+				*t.dst = v.UTC()
+				break
+			}
+		}
+	}
+	return j, true
+}
+
+// TestJobDecodesAsTheGeneratedModel is TestListDecodesAsTheGeneratedModel
+// for Job.
+func TestJobDecodesAsTheGeneratedModel(t *testing.T) {
+	bodies := []string{
+		string(jobAnswer),
+		`{"job":{"id":"j1","status":"Running"}}`,
+		`{"job":{"id":"j1","status":"Failed","fail_reason":"disk full","name":null,"process":null,"created":null,"ended":null,"instance":null}}`,
+		`{"job":{"id":"j1","status":"Running","instance":{"id":null,"name":"n"}}}`,
+		`{"job":{"id":"j1","status":"Running","instance":{}}}`,
+		`{"job":{"id":"j1","status":"Completed","created":"2018-08-06T10:41:14Z","ended":"2018-08-06T18:41:14+08:00"}}`,
+		`{"job":{"id":"j1","status":"Completed","created":"yesterday","ended":""}}`,
+		`{"job":{"id":"j1","status":"Pending","process":"40%","extra":[1,{"a":null}]}}`,
+		`{"JOB":{"ID":"j1","Status":"Running","Fail_Reason":"x"}}`,
+		`{"job":{"id":"j1","status":"SomethingNew"}}`,
+		`{"job":{"id":"","status":"Running"}}`,
+		`{"job":{"id":"j1"}}`,
+		`{"job":null}`,
+		`{}`,
+		`{"job":{"id":"j1","status":"Running","instance":"i"}}`,
+		`{"job":{"id":"j1","status":"Running","process":40}}`,
+		`{"job":{"id":1,"status":"Running"}}`,
+		`{"job":{"id":"j1","status":"Running"`,
+	}
+	ctx := context.Background()
+	for _, body := range bodies {
+		got, err := clientAnswering(t, body).Job(ctx, "j1")
+		want, ok := jobThroughGenerated(body)
+		if !ok {
+			if err == nil || !errors.Is(err, chreplication.ErrInvalidResponse) {
+				t.Errorf("%.80s: the generated model refused it, Job returned %v", body, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%.80s: the generated model read it, Job returned %v", body, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%.80s: Job read %+v, the generated model %+v", body, got, want)
 		}
 	}
 }
