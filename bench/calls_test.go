@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // call picks one of a contender's three calls.
@@ -103,4 +105,79 @@ func BenchmarkParallelCreate(b *testing.B) {
 			b.ReportMetric(float64(par*procs), "goroutines")
 		})
 	}
+}
+
+// BenchmarkInterleaved times the baseline's and the facade's (static token)
+// create calls alternately in one loop, the order swapped at every op, so
+// that both run on the same machine at the same moment: the load of other
+// processes, garbage collection and CPU frequency drift hit them alike,
+// which separate benchmarks run seconds apart cannot promise on a shared
+// 2-core machine. baseline-ns/call and facade-ns/call are the mean time of
+// one call of each, facade/baseline their ratio (an op is one call of each).
+//
+// create-deadline is create with a caller's context that has a deadline, as
+// many callers pass: the facade then adds no deadline of its own
+// (WithTimeout applies only to contexts without one), and both clients pay
+// what net/http costs for a cancelable context, so the ratio is the
+// facade's own work alone.
+//
+// parallel does the same from 32 goroutines, each alternating between the
+// two clients (each client is then shared by all 32); the ratio of mean call
+// times is the inverse ratio of the throughputs.
+func BenchmarkInterleaved(b *testing.B) {
+	cs := [2]contender{contenderNamed(b, nameBaseline), contenderNamed(b, nameFacadeToken)}
+	ctx := context.Background()
+	for _, c := range cs {
+		if _, err := c.create(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report := func(b *testing.B, spent, calls [2]float64) {
+		b.ReportMetric(spent[0]/calls[0], "baseline-ns/call")
+		b.ReportMetric(spent[1]/calls[1], "facade-ns/call")
+		b.ReportMetric((spent[1]/calls[1])/(spent[0]/calls[0]), "facade/baseline")
+	}
+	serial := func(ctx context.Context) func(b *testing.B) {
+		return func(b *testing.B) {
+			var spent [2]time.Duration
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				for k := range 2 {
+					j := (i + k) & 1
+					start := time.Now()
+					if _, err := cs[j].create(ctx); err != nil {
+						b.Fatal(err)
+					}
+					spent[j] += time.Since(start)
+				}
+			}
+			report(b, [2]float64{float64(spent[0]), float64(spent[1])}, [2]float64{float64(b.N), float64(b.N)})
+		}
+	}
+	b.Run("create", serial(ctx))
+	withDeadline, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	b.Run("create-deadline", serial(withDeadline))
+	b.Run("parallel-create", func(b *testing.B) {
+		var spent, calls [2]atomic.Int64
+		b.SetParallelism(max(1, parallelGoroutines/runtime.GOMAXPROCS(0)))
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				j := i & 1
+				start := time.Now()
+				if _, err := cs[j].create(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+				spent[j].Add(int64(time.Since(start)))
+				calls[j].Add(1)
+			}
+		})
+		if calls[0].Load() == 0 || calls[1].Load() == 0 {
+			return // b.N == 1
+		}
+		report(b, [2]float64{float64(spent[0].Load()), float64(spent[1].Load())},
+			[2]float64{float64(calls[0].Load()), float64(calls[1].Load())})
+	})
 }
