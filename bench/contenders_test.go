@@ -80,10 +80,10 @@ type hwJob struct {
 	} `json:"instance"`
 }
 
-func newHandWritten(baseURL string) *handWritten {
+func newHandWritten(baseURL string, rt http.RoundTripper) *handWritten {
 	path := baseURL + "/v3/" + projectID + "/instances/" + instanceID + "/clickhouse/replication"
 	return &handWritten{
-		hc:        &http.Client{Transport: newTransport()},
+		hc:        &http.Client{Transport: rt},
 		createURL: path,
 		listURL:   path + "?limit=100",
 		jobURL:    baseURL + "/v3/" + projectID + "/jobs?id=" + jobID,
@@ -160,9 +160,9 @@ func (h *handWritten) job(ctx context.Context) (string, error) {
 
 // newGenerated is oapi-codegen's ClientWithResponses, used directly, with a
 // request editor that sets the token and the User-Agent.
-func newGenerated(baseURL string) (contender, error) {
+func newGenerated(baseURL string, rt http.RoundTripper) (contender, error) {
 	gc, err := generated.NewClientWithResponses(baseURL,
-		generated.WithHTTPClient(&http.Client{Transport: newTransport()}),
+		generated.WithHTTPClient(&http.Client{Transport: rt}),
 		generated.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
 			req.Header.Set("X-Auth-Token", token)
 			req.Header.Set("User-Agent", userAgent)
@@ -213,13 +213,18 @@ func newGenerated(baseURL string) (contender, error) {
 	}, nil
 }
 
-// newFacade is the facade with its default HTTP client (and so its default
-// transport) and the given credentials.
-func newFacade(name, baseURL string, a auth.Authenticator) (contender, error) {
-	c, err := chreplication.NewClient(baseURL,
+// newFacade is the facade with the given credentials and, when rt is nil,
+// its default HTTP client (and so its default transport).
+func newFacade(name, baseURL string, a auth.Authenticator, rt http.RoundTripper) (contender, error) {
+	opts := []chreplication.Option{
 		chreplication.WithProjectID(projectID),
 		chreplication.WithAuth(a),
-		chreplication.WithLanguage(language))
+		chreplication.WithLanguage(language),
+	}
+	if rt != nil {
+		opts = append(opts, chreplication.WithHTTPClient(&http.Client{Transport: rt}))
+	}
+	c, err := chreplication.NewClient(baseURL, opts...)
 	if err != nil {
 		return contender{}, err
 	}
@@ -254,17 +259,28 @@ const (
 	nameFacadeAKSK  = "facade-aksk"
 )
 
-func newContenders(baseURL string) ([]contender, error) {
-	hw := newHandWritten(baseURL)
-	gen, err := newGenerated(baseURL)
+// newContenders builds the four contenders for the server at baseURL. With
+// rt nil they go over the network: the baseline and the generated client
+// each with a transport of their own configured like the facade's default
+// one (newTransport), the facade with its default transport. Otherwise all
+// of them send through rt.
+func newContenders(baseURL string, rt http.RoundTripper) ([]contender, error) {
+	own := func() http.RoundTripper {
+		if rt != nil {
+			return rt
+		}
+		return newTransport()
+	}
+	hw := newHandWritten(baseURL, own())
+	gen, err := newGenerated(baseURL, own())
 	if err != nil {
 		return nil, err
 	}
-	tok, err := newFacade(nameFacadeToken, baseURL, auth.StaticToken(token))
+	tok, err := newFacade(nameFacadeToken, baseURL, auth.StaticToken(token), rt)
 	if err != nil {
 		return nil, err
 	}
-	aksk, err := newFacade(nameFacadeAKSK, baseURL, auth.AKSK{AccessKey: accessKey, SecretKey: secretKey, ProjectID: projectID})
+	aksk, err := newFacade(nameFacadeAKSK, baseURL, auth.AKSK{AccessKey: accessKey, SecretKey: secretKey, ProjectID: projectID}, rt)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +293,7 @@ func newContenders(baseURL string) ([]contender, error) {
 // sharedContenders are built once, against the shared server, so that every
 // benchmark of a run reuses the same clients (and their connection pools).
 var sharedContenders = sync.OnceValues(func() ([]contender, error) {
-	return newContenders(sharedServer().URL)
+	return newContenders(sharedServer().URL, nil)
 })
 
 func contenders(tb testing.TB) []contender {

@@ -47,7 +47,7 @@ func TestContendersAreComparable(t *testing.T) {
 		fixed.ServeHTTP(w, r)
 	}))
 	defer s.Close()
-	cs, err := newContenders(s.URL)
+	cs, err := newContenders(s.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,9 @@
 // It builds the two test binaries once, then runs them round after round:
 // each round runs every contender once (-count 1), so the contenders of one
 // round ran next to each other and time ratios are taken within a round
-// (the median over rounds is shown). The scaling benchmarks, which are about
-// counts and memory rather than time, run fewer rounds. The raw output is
+// (the median over rounds is shown). The benchmarks that no time budget
+// depends on (scaling, which is about counts and memory, and the client's
+// own work without the network, which hardly varies) run fewer rounds. The raw output is
 // kept in the -raw file, for benchstat. With -strict the exit status is 1
 // when a budget is missed.
 package main
@@ -37,7 +38,7 @@ import (
 
 func main() {
 	rounds := flag.Int("rounds", 10, "runs of each contender; medians are taken over them")
-	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the scaling benchmarks (AllReplications); 0 skips them and WaitJobRequests")
+	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the benchmarks without a time budget (AllReplications, ClientOnly); 0 skips them and WaitJobRequests")
 	benchtime := flag.String("benchtime", "300ms", "the -test.benchtime of each run")
 	raw := flag.String("raw", "bench.out", "file the raw benchmark output is written to (\"\" for none)")
 	strict := flag.Bool("strict", false, "exit with status 1 when a budget is missed")
@@ -107,10 +108,10 @@ func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error)
 		rawOut = f
 	}
 	calls := []phase{
-		{binary: "bench", bench: ".", skip: "AllReplications|WaitJob", benchtime: benchtime},
+		{binary: "bench", bench: ".", skip: "AllReplications|WaitJob|ClientOnly", benchtime: benchtime},
 		{binary: "auth", bench: "^Benchmark(Sign|CachedToken)$", benchtime: benchtime},
 	}
-	scaling := phase{binary: "bench", bench: "AllReplications", benchtime: benchtime}
+	scaling := phase{binary: "bench", bench: "AllReplications|ClientOnly", benchtime: benchtime}
 	wait := phase{binary: "bench", bench: "WaitJobRequests", benchtime: "1x"}
 
 	res := newResults()

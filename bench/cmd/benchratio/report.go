@@ -11,16 +11,17 @@ import (
 
 // Benchmark names, as package bench and package auth spell them.
 const (
-	baseline       = "baseline"
-	facadeToken    = "facade-token"
-	benchSign      = "BenchmarkSign"
-	benchCached    = "BenchmarkCachedToken"
-	benchParallel  = "BenchmarkParallelCreate"
-	benchAll       = "BenchmarkAllReplications"
-	benchWait      = "BenchmarkWaitJobRequests"
-	benchPaired    = "BenchmarkInterleaved"
-	pairedRatio    = "facade/baseline"
-	goroutinesUnit = "goroutines"
+	baseline        = "baseline"
+	facadeToken     = "facade-token"
+	benchSign       = "BenchmarkSign"
+	benchCached     = "BenchmarkCachedToken"
+	benchParallel   = "BenchmarkParallelCreate"
+	benchAll        = "BenchmarkAllReplications"
+	benchWait       = "BenchmarkWaitJobRequests"
+	benchPaired     = "BenchmarkInterleaved"
+	benchClientOnly = "BenchmarkClientOnly"
+	pairedRatio     = "facade/baseline"
+	goroutinesUnit  = "goroutines"
 )
 
 var (
@@ -115,6 +116,21 @@ func report(w io.Writer, r *results) int {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", name, num(r.median(name, "ns/op")), num(r.median(name, "allocs/op")), num(r.median(name, "B/op")))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "client's own work (no network)\tcontender\tns/op\tΔns\tallocs/op\tΔallocs\tB/op\t")
+	for _, op := range callOps {
+		base := benchClientOnly + "/" + op.op + "/" + baseline
+		for _, c := range contenders {
+			name := benchClientOnly + "/" + op.op + "/" + c
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", op.op, c,
+				num(r.median(name, "ns/op")), delta(r.median(name, "ns/op")-r.median(base, "ns/op")),
+				num(r.median(name, "allocs/op")), delta(r.median(name, "allocs/op")-r.median(base, "allocs/op")),
+				num(r.median(name, "B/op")))
+		}
 	}
 	tw.Flush()
 
