@@ -22,6 +22,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,7 +38,11 @@ import (
 	"time"
 )
 
-func main() {
+func main() { os.Exit(benchratio()) }
+
+// benchratio runs (or reads) the benchmarks, prints the report and returns
+// the exit status.
+func benchratio() int {
 	rounds := flag.Int("rounds", 10, "runs of each contender; medians are taken over them")
 	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the benchmarks without a time budget (AllReplications, ClientOnly); 0 skips them and WaitJobRequests")
 	benchtime := flag.String("benchtime", "300ms", "the -test.benchtime of each run")
@@ -44,21 +50,23 @@ func main() {
 	strict := flag.Bool("strict", false, "exit with status 1 when a budget is missed")
 	flag.Parse()
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	var res *results
 	var err error
 	if flag.NArg() > 0 {
 		res, err = readFiles(flag.Args())
 	} else {
-		res, err = run(*rounds, *scalingRounds, *benchtime, *raw)
+		res, err = run(ctx, *rounds, *scalingRounds, *benchtime, *raw)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
-		os.Exit(2)
+		return 2
 	}
-	missed := report(os.Stdout, res)
-	if *strict && missed > 0 {
-		os.Exit(1)
+	if missed := report(os.Stdout, res); *strict && missed > 0 {
+		return 1
 	}
+	return 0
 }
 
 func readFiles(names []string) (*results, error) {
@@ -79,8 +87,8 @@ type phase struct {
 }
 
 // run builds the test binaries and runs the phases, round after round.
-func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error) {
-	root, err := moduleRoot()
+func run(ctx context.Context, rounds, scalingRounds int, benchtime, rawPath string) (*results, error) {
+	root, err := moduleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,13 +100,13 @@ func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error)
 	bins := map[string]string{"bench": filepath.Join(tmp, "bench.test"), "auth": filepath.Join(tmp, "auth.test")}
 	for pkg, bin := range bins {
 		fmt.Fprintf(os.Stderr, "building ./%s tests\n", pkg)
-		cmd := exec.Command("go", "test", "-c", "-o", bin, "./"+pkg)
+		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./"+pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return nil, fmt.Errorf("building ./%s tests: %w", pkg, err)
 		}
 	}
-	var rawOut io.Writer = io.Discard
+	rawOut := io.Discard
 	if rawPath != "" {
 		f, err := os.Create(rawPath)
 		if err != nil {
@@ -121,7 +129,7 @@ func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error)
 		if p.skip != "" {
 			args = append(args, "-test.skip="+p.skip)
 		}
-		cmd := exec.Command(bins[p.binary], args...)
+		cmd := exec.CommandContext(ctx, bins[p.binary], args...)
 		cmd.Dir = filepath.Join(root, p.binary)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -154,8 +162,8 @@ func run(rounds, scalingRounds int, benchtime, rawPath string) (*results, error)
 	return res, nil
 }
 
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
