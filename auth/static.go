@@ -19,22 +19,21 @@ import (
 // by Validate and by Authenticate, with an error that does not quote it.
 // It prints as [REDACTED] through fmt and slog. It is safe for concurrent use.
 func StaticToken(token string) Authenticator {
-	return staticToken{token: token}
+	return staticToken{token: token, err: validateToken("static token", token)}
 }
 
 type staticToken struct {
 	token string
+	err   error // the token's check, made once: the token cannot change
 }
 
 // Validate reports whether the token can be sent in a header.
-func (s staticToken) Validate() error {
-	return validateToken("static token", s.token)
-}
+func (s staticToken) Validate() error { return s.err }
 
 // Authenticate sets X-Auth-Token.
 func (s staticToken) Authenticate(_ context.Context, req *http.Request) error {
-	if err := s.Validate(); err != nil {
-		return err
+	if s.err != nil {
+		return s.err
 	}
 	if req == nil {
 		return errors.New("auth: static token: nil request")
