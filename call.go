@@ -94,7 +94,14 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 		}
 		if r.status == http.StatusUnauthorized && c.reauth != nil && !reauthenticated {
 			reauthenticated = true
-			if ok, rerr := c.reauth.Reauthenticate(ctx, req); rerr == nil && ok {
+			ok, rerr := c.reauth.Reauthenticate(ctx, req)
+			if rerr != nil {
+				// Say why no fresh credentials came, beside the 401 itself.
+				return response{}, errors.Join(
+					newAPIError(op, r.method, r.path, r.status, r.header, r.body),
+					fmt.Errorf("chreplication: refreshing credentials after 401: %w", rerr))
+			}
+			if ok {
 				n-- // a refresh is not a retry: it does not use up an attempt
 				continue
 			}

@@ -2,6 +2,7 @@ package chreplication
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -324,4 +325,30 @@ func TestUnauthorizedTwiceIsAnError(t *testing.T) {
 	assert.True(t, IsUnauthorized(err), "got %v", err)
 	assert.Equal(t, int64(2), ts.requests.Load(), "one refresh, then the 401 is returned")
 	assert.Equal(t, int64(1), a.reauths.Load())
+}
+
+// failingReauth cannot refresh: its credential source is down.
+type failingReauth struct{ reauthAuth }
+
+func (a *failingReauth) Reauthenticate(context.Context, *http.Request) (bool, error) {
+	a.reauths.Add(1)
+	return false, errIAMDown
+}
+
+var errIAMDown = errors.New("iam: 503 Service Unavailable")
+
+// TestUnauthorizedRefreshFails: when fresh credentials cannot be had, the
+// 401 is returned together with the reason; nothing more is sent.
+func TestUnauthorizedRefreshFails(t *testing.T) {
+	t.Parallel()
+	a := &failingReauth{reauthAuth{tokens: []string{"expired"}}}
+	c, ts := setup(t, WithAuth(a))
+	ts.handle("GET "+jobsPath, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	_, err := c.Job(t.Context(), "j1")
+	assert.True(t, IsUnauthorized(err), "got %v", err)
+	require.ErrorIs(t, err, errIAMDown)
+	assert.Contains(t, err.Error(), "refreshing credentials")
+	assert.Equal(t, int64(1), ts.requests.Load())
 }
