@@ -374,19 +374,9 @@ func describeResponseError(err error) string {
 }
 
 func schemaMessage(se *openapi3.SchemaError) string {
-	reason := se.Reason
-	for o := se.Origin; o != nil; {
-		var inner *openapi3.SchemaError
-		if !errors.As(o, &inner) {
-			break
-		}
-		if inner.Reason != "" {
-			reason = inner.Reason
-		}
-		o = inner.Origin
-	}
-	if ptr := se.JSONPointer(); len(ptr) > 0 {
-		return fmt.Sprintf("body field %q: %s", strings.Join(ptr, "."), reason)
+	field, reason := fake.SchemaErrorReason(se)
+	if field != "" {
+		return fmt.Sprintf("body field %q: %s", field, reason)
 	}
 	return "body: " + reason
 }

@@ -113,8 +113,19 @@ func describeCause(err error) string {
 	if !ok {
 		return ": " + err.Error()
 	}
-	// allOf wraps the error of the referenced schema: report the innermost reason.
-	reason := se.Reason
+	field, reason := SchemaErrorReason(se)
+	if field != "" {
+		return fmt.Sprintf(" field %q: %s", field, reason)
+	}
+	return ": " + reason
+}
+
+// SchemaErrorReason returns what a schema error is about: the dotted path
+// of the field ("" for the value itself) and the innermost reason (allOf
+// wraps the error of the referenced schema), without the value and the
+// schema that kin-openapi's Error prints.
+func SchemaErrorReason(se *openapi3.SchemaError) (field, reason string) {
+	reason = se.Reason
 	for o := se.Origin; o != nil; {
 		var inner *openapi3.SchemaError
 		if !errors.As(o, &inner) {
@@ -128,8 +139,5 @@ func describeCause(err error) string {
 	if reason == "" {
 		reason = "does not match the schema"
 	}
-	if ptr := se.JSONPointer(); len(ptr) > 0 {
-		return fmt.Sprintf(" field %q: %s", strings.Join(ptr, "."), reason)
-	}
-	return ": " + reason
+	return strings.Join(se.JSONPointer(), "."), reason
 }
