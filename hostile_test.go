@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,14 +129,22 @@ func TestHugeBodies(t *testing.T) {
 	}
 }
 
+// TestMaxResponseBytesOption: an answer over the limit is an error, and
+// since the same answer would come again it is not retried, even for a read.
 func TestMaxResponseBytesOption(t *testing.T) {
 	t.Parallel()
-	c, ts := setup(t, WithMaxResponseBytes(10))
-	ts.handle("POST "+replicationPath, func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, `{"job_id":"a-rather-long-job-id"}`)
-	})
-	err := opCalls["create"].call(t, c)
-	require.ErrorIs(t, err, ErrResponseTooLarge)
+	for _, op := range []string{"create", "job"} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			c, ts := setup(t, WithMaxResponseBytes(10))
+			ts.handle(opCalls[op].pattern, func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, okBodies[op]+strings.Repeat(" ", 100))
+			})
+			err := opCalls[op].call(t, c)
+			require.ErrorIs(t, err, ErrResponseTooLarge)
+			assert.Equal(t, int64(1), ts.requests.Load())
+		})
+	}
 }
 
 // TestBodyCutHalfWay: the server announces a length, sends part of the

@@ -78,7 +78,8 @@ func (p RetryPolicy) delay(n int, retryAfter time.Duration) time.Duration {
 // Exactly one of resp and err is set.
 func retryable(idempotent bool, status int, err error) bool {
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+			errors.Is(err, ErrResponseTooLarge) { // the same answer would come again
 			return false
 		}
 		if neverReached(err) {
