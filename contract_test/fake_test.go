@@ -214,3 +214,23 @@ func TestConcurrentThroughTransport(t *testing.T) {
 	assert.Len(t, s.Replications(seedInstance), 50)
 	assert.Empty(t, tr.Violations())
 }
+
+// TestFakeAnswersTooLargeBodyWithinTheContract sends a valid body that is
+// larger than the fake reads (but not than the transport validates): the
+// request keeps the contract, so the answer must too.
+func TestFakeAnswersTooLargeBodyWithinTheContract(t *testing.T) {
+	t.Parallel()
+	s, httpClient, _ := newValidatedFake(t)
+	body := `{"source_instance_id":"src01","source_database":"orders"}` + strings.Repeat(" ", 1<<20)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost,
+		s.URL()+"/v3/"+s.ProjectID()+"/instances/"+seedInstance+"/clickhouse/replication", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", s.Token())
+	resp, err := httpClient.Do(req)
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}

@@ -275,7 +275,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	body, err := readBody(r)
 	if err != nil {
-		writeError(rec, http.StatusRequestEntityTooLarge, CodeInvalidParameter, "Invalid request body: "+err.Error())
+		// 400, not 413: the spec declares no 413 (see contract.GatewayStatuses).
+		writeError(rec, http.StatusBadRequest, CodeInvalidParameter, "Invalid request body: "+err.Error())
 		return
 	}
 	isIAM := r.URL.Path == iamPath

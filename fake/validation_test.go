@@ -138,3 +138,16 @@ func TestOtherProjectIsForbidden(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, a.Status)
 	assert.Equal(t, fake.CodeForbidden, a.errorBody(t).ErrorCode)
 }
+
+func TestBodyTooLarge(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	// Valid JSON, padded past the fake's 1 MiB limit.
+	body := createBody("orders") + strings.Repeat(" ", 1<<20)
+	a := call(t, s, http.MethodPost, replicationPath(s, testInstance), body)
+	require.Equal(t, http.StatusBadRequest, a.Status, "the spec declares 400, not 413")
+	e := a.errorBody(t)
+	assert.Equal(t, fake.CodeInvalidParameter, e.ErrorCode)
+	assert.Contains(t, e.ErrorMsg, "larger than 1 MiB")
+	assert.Empty(t, s.Replications(testInstance))
+}
