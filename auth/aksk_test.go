@@ -399,11 +399,23 @@ func TestVerifyMisc(t *testing.T) {
 		"SDK-HMAC-SHA256 Access=AK, Extra=1, SignedHeaders=x-sdk-date, Signature=" + strings.Repeat("a", 64),
 		"SDK-HMAC-SHA256 Access=, SignedHeaders=x-sdk-date, Signature=" + strings.Repeat("a", 64),
 		"SDK-HMAC-SHA256 garbage",
+		// Not sorted, or a name listed twice (each listing would repeat the
+		// header's value in the canonical request).
+		"SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date;host, Signature=" + strings.Repeat("a", 64),
+		"SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date;x-sdk-date, Signature=" + strings.Repeat("a", 64),
 	} {
 		rr := r.Clone(t.Context())
 		rr.Header.Set(HeaderAuthorization, authz)
 		assert.ErrorIs(t, v.verify(rr, vectorTime), ErrMalformedSignature, authz)
 	}
+
+	// A header listed thousands of times is refused before the canonical
+	// request (which would hold its value once per listing) is built.
+	amp := r.Clone(t.Context())
+	amp.Header.Set("X-Pad", strings.Repeat("p", 4096))
+	amp.Header.Set(HeaderAuthorization, "SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-pad"+
+		strings.Repeat(";x-pad", 10000)+";x-sdk-date, Signature="+strings.Repeat("a", 64))
+	assert.ErrorIs(t, v.verify(amp, vectorTime), ErrMalformedSignature)
 
 	// A body over the limit is refused.
 	big := signedPair(t, k, "POST", "https://h/a", strings.Repeat("x", maxVerifyBody+1), nil)

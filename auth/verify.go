@@ -189,9 +189,13 @@ func parseAuthorization(authz string) (ak string, names []string, sig string, er
 		return "", nil, "", fmt.Errorf("%w: Authorization has no 64-hex-digit Signature", ErrMalformedSignature)
 	}
 	names = strings.Split(signed, ";")
-	for _, n := range names {
-		if n == "" || n != strings.ToLower(n) || strings.ContainsAny(n, " \t") {
-			return "", nil, "", fmt.Errorf("%w: SignedHeaders %q is not a ';'-separated list of lower-case names",
+	for i, n := range names {
+		// Sorted without duplicates, as signers write it: a name listed
+		// many times would repeat its header's value in the canonical
+		// request once per listing, which an unauthenticated caller could
+		// use to make the verifier build a request of gigabytes.
+		if n == "" || n != strings.ToLower(n) || strings.ContainsAny(n, " \t") || (i > 0 && n <= names[i-1]) {
+			return "", nil, "", fmt.Errorf("%w: SignedHeaders %q is not a sorted ';'-separated list of distinct lower-case names",
 				ErrMalformedSignature, printable(signed, 256))
 		}
 	}
