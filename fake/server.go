@@ -313,7 +313,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.authenticated = true
-	if err := validateRequest(r.Context(), r, route, pathParams); err != nil {
+	if err := validateRequest(r.Context(), r, body, route, pathParams); err != nil {
 		writeError(rec, http.StatusBadRequest, CodeInvalidParameter, "Invalid request: "+DescribeError(err))
 		return
 	}

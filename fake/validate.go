@@ -2,8 +2,10 @@ package fake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,19 +48,37 @@ func validationOptions() *openapi3filter.Options {
 	}
 }
 
-// validateRequest checks r against its route. r.Body must be re-readable
-// (the server has buffered it).
-func validateRequest(ctx context.Context, r *http.Request, route *routers.Route, pathParams map[string]string) error {
+// validateRequest checks r, whose buffered body is body, against its
+// route. r.Body must be re-readable (the server has buffered it).
+func validateRequest(ctx context.Context, r *http.Request, body []byte, route *routers.Route, pathParams map[string]string) error {
 	params, err := DecodePathParams(pathParams)
 	if err != nil {
 		return err
 	}
-	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: params,
 		Route:      route,
 		Options:    validationOptions(),
-	})
+	}
+	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
+		return err
+	}
+	// kin-openapi decodes the first JSON value and ignores what follows it,
+	// as does the generated handler: reject a body that is not one JSON
+	// value, such as {"a":1} followed by anything but white space.
+	if rb := route.Operation.RequestBody; rb != nil && len(body) > 0 && isJSONMediaType(r.Header) && !json.Valid(body) {
+		return &openapi3filter.RequestError{Input: input, RequestBody: rb.Value, Reason: "not valid JSON",
+			Err: errors.New("the body is not one JSON value")}
+	}
+	return nil
+}
+
+// isJSONMediaType reports whether the Content-Type of h is JSON
+// (application/json or a +json type).
+func isJSONMediaType(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // DescribeError turns a kin-openapi validation error into one message that
