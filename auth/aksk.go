@@ -102,7 +102,15 @@ func (k AKSK) sign(req *http.Request, t time.Time, withHost bool) error {
 	var dateBuf [len(sdkDateLayout)]byte
 	date := t.UTC().AppendFormat(dateBuf[:0], sdkDateLayout)
 	h := req.Header
-	delete(h, HeaderAuthorization)
+	// Drop every spelling of the headers set below (a non-canonical key such
+	// as "authorization" too), so that the request carries each of them once.
+	for name := range h {
+		if strings.EqualFold(name, HeaderAuthorization) || strings.EqualFold(name, HeaderSdkDate) ||
+			k.ProjectID != "" && strings.EqualFold(name, HeaderProjectID) ||
+			k.SecurityToken != "" && strings.EqualFold(name, HeaderSecurityToken) {
+			delete(h, name)
+		}
+	}
 	h[HeaderSdkDate] = []string{string(date)}
 	if k.ProjectID != "" {
 		h[HeaderProjectID] = []string{k.ProjectID}

@@ -187,6 +187,36 @@ func TestSignSetsHeaders(t *testing.T) {
 	assert.NotContains(t, req.Header.Get(HeaderAuthorization), "authorization")
 }
 
+// TestSignReplacesEverySpelling: headers the signer sets replace the ones
+// already there under a non-canonical key, so the server sees each once.
+func TestSignReplacesEverySpelling(t *testing.T) {
+	t.Parallel()
+	k := AKSK{AccessKey: "AK", SecretKey: "SK-secret", SecurityToken: "ST-secret", ProjectID: "p1"}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/a", nil)
+	require.NoError(t, err)
+	req.Header["authorization"] = []string{"stale signature"}
+	req.Header["x-sdk-date"] = []string{"20000101T000000Z"}
+	req.Header["x-project-id"] = []string{"p0"}
+	req.Header["x-security-token"] = []string{"old-token"}
+	require.NoError(t, k.sign(req, vectorTime, true))
+
+	srv := toServer(t, req)
+	assert.Len(t, srv.Header.Values(HeaderAuthorization), 1)
+	assert.Equal(t, []string{"20060102T150405Z"}, srv.Header.Values(HeaderSdkDate))
+	assert.Equal(t, []string{"p1"}, srv.Header.Values(HeaderProjectID))
+	assert.True(t, len(srv.Header.Values(HeaderSecurityToken)) == 1, "one X-Security-Token") // not printed: a secret
+	v := &Verifier{Lookup: lookup(map[string]string{"AK": "SK-secret"})}
+	assert.NoError(t, v.verify(srv, vectorTime))
+
+	// Without a project or a security token, the caller's own are kept (and signed).
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/a", nil)
+	require.NoError(t, err)
+	req.Header.Set(HeaderProjectID, "p0")
+	require.NoError(t, AKSK{AccessKey: "AK", SecretKey: "SK-secret"}.sign(req, vectorTime, true))
+	assert.Equal(t, "p0", req.Header.Get(HeaderProjectID))
+	assert.Contains(t, req.Header.Get(HeaderAuthorization), "x-project-id")
+}
+
 func TestSignErrors(t *testing.T) {
 	t.Parallel()
 	secret := "SK-very-secret-value"
