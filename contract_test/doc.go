@@ -19,8 +19,9 @@
 //   - a response status other than the ones the operation declares (200,
 //     400, 500) and the API gateway's (401, 403, 404, 429, 502, 503, 504),
 //     although the spec's `default` response formally covers every status;
-//   - a 200 whose Content-Type is not JSON or whose body does not match the
-//     schema;
+//   - a 200 whose Content-Type is not JSON, or whose body does not match
+//     the schema or is not exactly one JSON value (the same holds for a
+//     JSON request body);
 //   - a 400 or 500 (a status the operation declares) whose body is JSON
 //     but not an ErrorResponse. A body that is not JSON (an HTML page,
 //     an empty or truncated body) is not a violation at these statuses,

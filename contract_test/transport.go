@@ -258,8 +258,16 @@ func (t *Transport) validateRequest(req *http.Request, body []byte, base *Violat
 		v.Err = described(fake.DescribeError(err), err)
 		return route, input, &v
 	}
+	if len(body) > 0 && isJSONMediaType(req.Header) && !json.Valid(body) {
+		v.Err = errTrailingData
+		return route, input, &v
+	}
 	return route, input, nil
 }
+
+// errTrailingData is the violation of a JSON body that kin-openapi
+// accepts because it decodes the first JSON value and ignores the rest.
+var errTrailingData = errors.New("body: not one JSON value (data follows the first value)")
 
 // headerPresent checks that an apiKey-in-header security scheme's header
 // is present; it does not check its value.
@@ -318,6 +326,10 @@ func (t *Transport) validateResponse(resp *http.Response, input *openapi3filter.
 		v.Err = described(describeResponseError(err), err)
 		return &v
 	}
+	if !json.Valid(body) {
+		v.Err = errTrailingData
+		return &v
+	}
 	return nil
 }
 
@@ -336,11 +348,14 @@ func (e *describedError) Unwrap() error { return e.err }
 // isJSON reports whether a body is JSON by its Content-Type and is not
 // empty.
 func isJSON(h http.Header, body []byte) bool {
+	return isJSONMediaType(h) && len(bytes.TrimSpace(body)) > 0 && json.Valid(body)
+}
+
+// isJSONMediaType reports whether the Content-Type of h is JSON
+// (application/json or a +json type).
+func isJSONMediaType(h http.Header) bool {
 	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil {
-		return false
-	}
-	return (mt == "application/json" || strings.HasSuffix(mt, "+json")) && len(bytes.TrimSpace(body)) > 0 && json.Valid(body)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // describeResponseError names the fields of a response error without
