@@ -370,6 +370,12 @@ func TestVerifyRoundTripAndTampering(t *testing.T) {
 			r.Header.Set(HeaderAuthorization, strings.Replace(r.Header.Get(HeaderAuthorization), ";x-sdk-date", "", 1))
 		}, ErrMalformedSignature},
 		{"security token smuggled in", func(r *http.Request) { r.Header.Set(HeaderSecurityToken, "x") }, ErrMalformedSignature},
+		{"security token behind an empty value", func(r *http.Request) {
+			r.Header[HeaderSecurityToken] = []string{"", "x"}
+		}, ErrMalformedSignature},
+		{"second Authorization", func(r *http.Request) {
+			r.Header.Add(HeaderAuthorization, "SDK-HMAC-SHA256 Access=OTHER, SignedHeaders=x-sdk-date, Signature="+strings.Repeat("a", 64))
+		}, ErrMalformedSignature},
 	}
 	for name, mk := range requests {
 		for _, tc := range tampers {

@@ -49,7 +49,9 @@ type Verifier struct {
 // Verify parses the Authorization header of req, recomputes the signature
 // over the headers it lists (host taken from req.Host), the method, the
 // path, the query and the body, compares the two in constant time, and checks
-// X-Sdk-Date (which must be signed) against the package clock. The body is
+// X-Sdk-Date (which must be signed) against the package clock. A request with
+// more than one Authorization header, or an X-Security-Token it does not sign,
+// is refused. The body is
 // read (up to 10 MiB) and put back, so the handler can read it again.
 //
 // The error wraps ErrMissingSignature, ErrMalformedSignature,
@@ -66,11 +68,15 @@ func (v *Verifier) verify(req *http.Request, now time.Time) error {
 	if req == nil || req.URL == nil {
 		return fmt.Errorf("%w: nil request", ErrMalformedSignature)
 	}
-	authz := req.Header.Get(HeaderAuthorization)
-	if authz == "" {
+	authzs := req.Header.Values(HeaderAuthorization)
+	switch {
+	case len(authzs) == 0 || len(authzs) == 1 && authzs[0] == "":
 		return ErrMissingSignature
+	case len(authzs) > 1:
+		// The one checked here need not be the one another reader uses.
+		return fmt.Errorf("%w: %d Authorization headers", ErrMalformedSignature, len(authzs))
 	}
-	ak, names, sigHex, err := parseAuthorization(authz)
+	ak, names, sigHex, err := parseAuthorization(authzs[0])
 	if err != nil {
 		return err
 	}
@@ -102,7 +108,9 @@ func (v *Verifier) verify(req *http.Request, now time.Time) error {
 	if !signedDate {
 		return fmt.Errorf("%w: x-sdk-date is not a signed header", ErrMalformedSignature)
 	}
-	if req.Header.Get(HeaderSecurityToken) != "" && !signedToken {
+	// Any X-Security-Token value, even one behind an empty first value
+	// (which Header.Get would return), must be covered by the signature.
+	if len(req.Header.Values(HeaderSecurityToken)) > 0 && !signedToken {
 		return fmt.Errorf("%w: X-Security-Token is present but not signed", ErrMalformedSignature)
 	}
 	dateStr := req.Header.Get(HeaderSdkDate)
