@@ -87,6 +87,7 @@
 //	n := s.Connections() // TCP connections opened: shows connection reuse
 //
 // Secrets never leave the fake: errors and logs quote no token, secret key
-// or password, recorded headers are redacted, and IAM request bodies are
-// not recorded. By default the fake logs nothing (see WithLogger).
+// or password, recorded headers are redacted, and only the bodies of the
+// spec's operations are recorded (not those of IAM token requests, nor of
+// requests that match no operation). By default the fake logs nothing (see WithLogger).
 package fake

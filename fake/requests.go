@@ -9,8 +9,9 @@ import (
 
 // A Request is what the server recorded of one request it saw. Secrets are
 // never recorded: the values of X-Auth-Token, Authorization,
-// X-Security-Token and Cookie read "REDACTED", and the body of an IAM token
-// request (it holds a password) is left out.
+// X-Security-Token, Cookie and X-Subject-Token read "REDACTED", and the
+// body is recorded only for the spec's operations (an IAM token request,
+// or a request that misses the IAM path, may hold a password).
 type Request struct {
 	Time      time.Time
 	Method    string
@@ -18,7 +19,7 @@ type Request struct {
 	RawQuery  string
 	Operation string      // the spec's operationId, OperationIAMToken, or "" when none matched
 	Header    http.Header // a copy, secrets redacted
-	Body      []byte      // the body as received (nil for IAM token requests)
+	Body      []byte      // the body as received; nil unless Operation is one of the spec's
 	// AuthHeader names the header that carried credentials: "X-Auth-Token",
 	// "Authorization" (AK/SK), or "" when the request carried neither.
 	AuthHeader string

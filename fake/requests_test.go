@@ -138,3 +138,24 @@ func TestWithAddr(t *testing.T) {
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, s.URL())
 	assert.Equal(t, s.URL(), s.IAMEndpoint())
 }
+
+// TestMisaddressedIAMBodyIsNotRecorded sends the IAM password body to
+// paths that miss the IAM endpoint: the fake answers 404 and must not
+// keep the password in Requests.
+func TestMisaddressedIAMBodyIsNotRecorded(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	domain, user, password := s.IAMUser()
+	body := iamBody(domain, user, password, s.ProjectID())
+	for _, path := range []string{"/v3/auth/tokens/", "//v3/auth/tokens", "/v3/auth/token"} {
+		a := call(t, s, http.MethodPost, path, body, "X-Auth-Token", "")
+		assert.Equal(t, http.StatusNotFound, a.Status, path)
+	}
+	reqs := s.Requests()
+	require.Len(t, reqs, 3)
+	for _, r := range reqs {
+		assert.Empty(t, r.Operation)
+		// Not assert.Nil: its failure message would print the password.
+		assert.True(t, r.Body == nil, "%s: a request of no operation may carry a password", r.Path)
+	}
+}

@@ -280,9 +280,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	isIAM := r.URL.Path == iamPath
-	if !isIAM {
-		rec.rec.Body = body
-	}
 
 	var route *routers.Route
 	var pathParams map[string]string
@@ -293,6 +290,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route, pathParams, err = s.router.FindRoute(r)
 		if err == nil {
 			st.operation = route.Operation.OperationID
+			// Only the spec's operations, whose bodies carry no secret: a
+			// request that matches none may be a misaddressed IAM request
+			// (such as POST /v3/auth/tokens/) with a password.
+			rec.rec.Body = body
 		}
 	}
 
