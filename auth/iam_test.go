@@ -195,6 +195,27 @@ func TestPasswordTokenSourceErrors(t *testing.T) {
 	}
 }
 
+// TestPasswordTokenSourceEchoedRequest: an error page that quotes the
+// request body holds the password JSON-escaped as it was sent ("&" is
+// \u0026 there): that form is scrubbed too.
+func TestPasswordTokenSourceEchoedRequest(t *testing.T) {
+	t.Parallel()
+	const password = `pw<&>"\x-secret`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "bad request: "+string(body))
+	}))
+	t.Cleanup(srv.Close)
+	src := passwordSource(srv.URL)
+	src.Password = password
+	_, err := src.Token(t.Context())
+	require.Error(t, err)
+	auth.HasText(t, err.Error(), "400 Bad Request")
+	auth.HasText(t, err.Error(), "[REDACTED]")
+	auth.AssertErrNoSecret(t, err, password, "x-secret")
+}
+
 func TestPasswordTokenSourceNoRedirect(t *testing.T) {
 	t.Parallel()
 	var elsewhere atomic.Int32

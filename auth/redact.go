@@ -1,9 +1,12 @@
 package auth
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -104,20 +107,44 @@ func jsonFields(fields []field) map[string]any {
 	return m
 }
 
-// scrub replaces every occurrence of each non-empty secret in s, raw and
-// JSON-escaped. It is the last line of defence for text that came from a
-// server (an IAM error message) before it goes into an error.
+// scrub replaces every occurrence of each non-empty secret in s, raw and in
+// the forms it takes inside a quoted string: Go-quoted and JSON-encoded, with
+// and without HTML escaping (encoding/json writes "&" as \u0026, so a server
+// that echoes our own request body shows the password that way). It is the
+// last line of defence for text that came from a server (an IAM error
+// message) before it goes into an error.
 func scrub(s string, secrets ...string) string {
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
 		}
-		s = strings.ReplaceAll(s, sec, redacted)
-		if q := strconv.Quote(sec); len(q) > 2 && q[1:len(q)-1] != sec {
-			s = strings.ReplaceAll(s, q[1:len(q)-1], redacted)
+		for _, form := range quotedForms(sec) {
+			s = strings.ReplaceAll(s, form, redacted)
 		}
 	}
 	return s
+}
+
+// quotedForms returns sec and, without their quotes, the distinct ways Go
+// and encoding/json quote it.
+func quotedForms(sec string) []string {
+	forms := []string{sec}
+	add := func(q string) {
+		if len(q) > 2 && !slices.Contains(forms, q[1:len(q)-1]) {
+			forms = append(forms, q[1:len(q)-1])
+		}
+	}
+	add(strconv.Quote(sec))
+	if b, err := json.Marshal(sec); err == nil {
+		add(string(b))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(sec) == nil {
+		add(strings.TrimSuffix(buf.String(), "\n"))
+	}
+	return forms
 }
 
 // printable keeps at most n bytes of s, replacing control characters with

@@ -134,6 +134,8 @@ func TestScrubAndPrintable(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "a [REDACTED] b [REDACTED]", scrub(`a pw"1 b pw\"1`, `pw"1`))
 	assert.Equal(t, "unchanged", scrub("unchanged", ""))
+	assert.Equal(t, "raw [REDACTED], go [REDACTED], json [REDACTED], json [REDACTED]",
+		scrub(`raw <&>"\, go <&>\"\\, json \u003c\u0026\u003e\"\\, json <&>\"\\`, `<&>"\`))
 	assert.Equal(t, "a b c", printable("a\nb\rc", 10))
 	assert.Equal(t, "abc...", printable("abcdef", 3))
 	assert.True(t, strings.HasPrefix(printable("\xff\xfe", 10), "?"))
