@@ -199,12 +199,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // readBody buffers at most maxBody bytes of rc. When rc is longer, it
 // returns (nil, a reader of the whole body, nil) and the body is not
-// validated.
+// validated. When reading fails, it closes rc and returns what it read,
+// nil and the error.
 func (t *Transport) readBody(rc io.ReadCloser) ([]byte, io.ReadCloser, error) {
 	b, err := io.ReadAll(io.LimitReader(rc, t.maxBody+1))
 	if err != nil {
 		_ = rc.Close()
-		return nil, nil, err
+		return b, nil, err
 	}
 	if int64(len(b)) > t.maxBody {
 		return nil, readCloser{io.MultiReader(bytes.NewReader(b), rc), rc}, nil
@@ -217,6 +218,11 @@ type readCloser struct {
 	io.Reader
 	io.Closer
 }
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 var errTooLarge = errors.New("the body is larger than the size limit and was not validated (see WithMaxBodySize)")
 
@@ -293,7 +299,8 @@ func (t *Transport) validateResponse(resp *http.Response, input *openapi3filter.
 		b, rest, err := t.readBody(resp.Body)
 		switch {
 		case err != nil:
-			resp.Body = io.NopCloser(bytes.NewReader(nil))
+			// The caller reads what arrived, then the same error.
+			resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
 			v.Err = fmt.Errorf("read the body: %w", err)
 			return &v
 		case rest != nil:

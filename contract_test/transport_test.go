@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/stretchr/testify/assert"
@@ -350,4 +351,35 @@ func TestBaseErrorsPassThrough(t *testing.T) {
 	assert.Nil(t, resp)
 	require.ErrorIs(t, err, errNetwork)
 	assert.Empty(t, tr.Violations())
+}
+
+// brokenBody answers 200 with a body that fails after a few bytes, as a
+// connection that drops mid-answer.
+type brokenBody struct{}
+
+func (brokenBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(io.MultiReader(strings.NewReader(`{"job_id":`), iotest.ErrReader(io.ErrUnexpectedEOF))),
+		Request:    req,
+	}, nil
+}
+
+func TestResponseReadErrorReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	tr, err := contract.NewTransport(brokenBody{})
+	require.NoError(t, err)
+	resp, err := tr.RoundTrip(newRequest(t, http.MethodPost, base+seedPath, seedBody))
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "the caller must not see a complete, shorter body")
+	assert.Equal(t, `{"job_id":`, string(b))
+	vs := tr.Violations()
+	require.Len(t, vs, 1)
+	assert.Contains(t, vs[0].Error(), "read the body")
 }
