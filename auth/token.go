@@ -75,8 +75,9 @@ func (f TokenSourceFunc) Token(ctx context.Context) (Token, error) { return f(ct
 // single fetch; a failed fetch is returned to the callers waiting for it and
 // is not cached. Invalidate drops a token the API rejected.
 //
-// Create one with ReuseTokenSource; the zero value has no source and returns
-// an error. It is safe for concurrent use by multiple goroutines.
+// Create one with ReuseTokenSource. The zero value and a nil
+// *CachingTokenSource have no source: Token and Validate return an error and
+// Invalidate does nothing. It is safe for concurrent use by multiple goroutines.
 type CachingTokenSource struct {
 	src    TokenSource
 	margin time.Duration
@@ -87,6 +88,8 @@ type CachingTokenSource struct {
 	mu       sync.Mutex
 	inflight *fetchCall
 }
+
+var errNoSource = errors.New("auth: token cache has no TokenSource")
 
 type cachedToken struct {
 	tok       Token
@@ -106,11 +109,14 @@ type fetchCall struct {
 // cached token margin before it expires; margin <= 0 means DefaultRefreshMargin.
 //
 // If src is already a *CachingTokenSource it is returned unchanged (with its
-// own margin): a source is never wrapped twice. A nil src gives a source whose
-// Token and Validate return an error.
+// own margin): a source is never wrapped twice. A nil src (or a nil
+// *CachingTokenSource) gives a source whose Token and Validate return an error.
 func ReuseTokenSource(src TokenSource, margin time.Duration) *CachingTokenSource {
-	if c, ok := src.(*CachingTokenSource); ok && c != nil {
-		return c
+	if c, ok := src.(*CachingTokenSource); ok {
+		if c != nil {
+			return c
+		}
+		src = nil // wrapping a nil cache would only defer its panic to Token
 	}
 	if margin <= 0 {
 		margin = DefaultRefreshMargin
@@ -133,6 +139,9 @@ func (e *cachedToken) fresh(now time.Time) bool {
 // Token returns the cached token while it is fresh, else fetches a new one
 // from the underlying source (one fetch for all concurrent callers).
 func (c *CachingTokenSource) Token(ctx context.Context) (Token, error) {
+	if c == nil {
+		return Token{}, errNoSource
+	}
 	if e := c.cur.Load(); e != nil && e.fresh(c.clock()) {
 		return e.tok, nil
 	}
@@ -141,7 +150,7 @@ func (c *CachingTokenSource) Token(ctx context.Context) (Token, error) {
 
 func (c *CachingTokenSource) slow(ctx context.Context) (Token, error) {
 	if c.src == nil {
-		return Token{}, errors.New("auth: token cache has no TokenSource")
+		return Token{}, errNoSource
 	}
 	for {
 		c.mu.Lock()
@@ -189,13 +198,12 @@ func (c *CachingTokenSource) fetch(ctx context.Context, call *fetchCall) {
 		close(call.done)
 	}()
 	tok, err := c.src.Token(ctx)
-	switch {
-	case err != nil:
+	if err != nil {
 		call.err = fmt.Errorf("auth: get token: %w", err)
-	case validateToken("token from the token source", tok.Value) != nil:
-		call.err = validateToken("token from the token source", tok.Value)
-	default:
-		call.tok, call.err = tok, nil
+		return
+	}
+	if call.err = validateToken("token from the token source", tok.Value); call.err == nil {
+		call.tok = tok
 	}
 }
 
@@ -218,6 +226,9 @@ func (c *CachingTokenSource) entry(tok Token) *cachedToken {
 // reports whether it did. A token that another caller already replaced is
 // kept, so that callers rejected with the same token share one refresh.
 func (c *CachingTokenSource) Invalidate(rejected string) bool {
+	if c == nil {
+		return false
+	}
 	e := c.cur.Load()
 	if e == nil || rejected == "" || e.tok.Value != rejected {
 		return false
@@ -229,7 +240,7 @@ func (c *CachingTokenSource) Invalidate(rejected string) bool {
 // has one.
 func (c *CachingTokenSource) Validate() error {
 	if c == nil || c.src == nil {
-		return errors.New("auth: token cache has no TokenSource")
+		return errNoSource
 	}
 	if v, ok := c.src.(Validator); ok {
 		return v.Validate()

@@ -217,6 +217,18 @@ func TestCacheBadTokens(t *testing.T) {
 	assert.Error(t, zero.Validate())
 	_, err = ReuseTokenSource(nil, 0).Token(t.Context())
 	assert.Error(t, err)
+
+	// A nil cache: errors, not panics, whether called or wrapped.
+	var nilCache *CachingTokenSource
+	_, err = nilCache.Token(t.Context())
+	assert.Error(t, err)
+	assert.False(t, nilCache.Invalidate("tok"))
+	_, err = ReuseTokenSource(nilCache, 0).Token(t.Context())
+	assert.Error(t, err)
+	a := TokenAuth(nilCache)
+	assert.Error(t, a.(Validator).Validate())
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://h/x", nil)
+	assert.Error(t, a.Authenticate(t.Context(), req))
 }
 
 func TestCacheLeaderGivesUp(t *testing.T) {
