@@ -130,6 +130,7 @@ func TestClose(t *testing.T) {
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", http.NoBody))
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Regexp(t, `^[0-9a-f]{32}$`, rec.Header().Get("X-Request-Id"), "every answer carries an X-Request-Id")
 }
 
 func TestWithAddr(t *testing.T) {

@@ -227,6 +227,8 @@ func (s *Server) Close() {
 // serves the IAM endpoint, then checks credentials, validates the request
 // against the spec, checks the project and runs the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := randomHex(16)
+	w.Header().Set("X-Request-Id", requestID)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -239,8 +241,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	start := time.Now()
 	st := &requestState{}
-	requestID := randomHex(16)
-	w.Header().Set("X-Request-Id", requestID)
 	rec := &recorder{
 		ResponseWriter: w,
 		log:            &s.log,
