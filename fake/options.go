@@ -177,9 +177,10 @@ func WithJobMode(m JobMode) Option {
 	return func(c *config) { c.jobMode = m }
 }
 
-// WithClock sets the clock the fake reads for token expiry, AK/SK date
-// checks, job timestamps and wall-clock job progress (time.Now when not set).
-// It must be safe for concurrent use.
+// WithClock sets the clock the fake reads for token expiry, job timestamps,
+// wall-clock job progress and Request.Time (time.Now when not set). The
+// X-Sdk-Date of AK/SK-signed requests is checked against the system clock
+// (auth.Verifier's), not this one. It must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
 }
