@@ -11,19 +11,40 @@ import (
 )
 
 // tokens holds the tokens the fake's IAM endpoint issued, with their
-// expiry.
+// expiry. Expired tokens are forgotten when they are presented and, so that
+// tokens never presented again do not pile up, whenever the map has doubled
+// since the last sweep.
 type tokens struct {
-	mu     sync.Mutex
-	expiry map[string]time.Time
+	mu      sync.Mutex
+	expiry  map[string]time.Time
+	sweepAt int // sweep expired tokens when the map reaches this size
 }
 
-func (t *tokens) add(token string, expires time.Time) {
+// minSweep is the smallest map size at which add sweeps.
+const minSweep = 64
+
+func (t *tokens) add(token string, expires, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.expiry == nil {
 		t.expiry = make(map[string]time.Time)
 	}
+	if len(t.expiry) >= max(t.sweepAt, minSweep) {
+		for k, exp := range t.expiry {
+			if !now.Before(exp) {
+				delete(t.expiry, k)
+			}
+		}
+		t.sweepAt = 2 * len(t.expiry)
+	}
 	t.expiry[token] = expires
+}
+
+// len returns how many tokens are held.
+func (t *tokens) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.expiry)
 }
 
 // valid reports whether token was issued and has not expired at now;

@@ -401,3 +401,20 @@ func TestNoSecretsAnywhere(t *testing.T) {
 	}
 	assert.Contains(t, logBuf.String(), "ListClickHouseDataBaseReplication", "the logger logs requests")
 }
+
+// TestExpiredTokensAreForgotten issues tokens that are never presented
+// again: once they expire, the fake must not keep them all.
+func TestExpiredTokensAreForgotten(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	s := newServer(t, fake.WithTokenLifetime(time.Minute), fake.WithClock(c.Now))
+	for range 200 {
+		issueToken(t, s)
+	}
+	c.Add(2 * time.Minute)
+	for range 100 {
+		issueToken(t, s)
+	}
+	assert.LessOrEqual(t, s.HeldTokens(), 2*100, "at most twice the live tokens")
+	assert.GreaterOrEqual(t, s.HeldTokens(), 100, "live tokens are kept")
+}

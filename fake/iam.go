@@ -116,7 +116,7 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, body []byte) {
 	now := s.cfg.now()
 	expires := now.Add(s.cfg.tokenLifetime)
 	token := "MII" + randomString(125, mixedAlnum)
-	s.tokens.add(token, expires)
+	s.tokens.add(token, expires, now)
 
 	domainID := "d" + randomHex(15)
 	var answer struct {
