@@ -173,7 +173,7 @@ func TestSignSetsHeaders(t *testing.T) {
 
 	assert.Equal(t, "20060102T150405Z", req.Header.Get(HeaderSdkDate))
 	assert.Equal(t, k.ProjectID, req.Header.Get(HeaderProjectID))
-	assert.Equal(t, k.SecurityToken, req.Header.Get(HeaderSecurityToken))
+	equalSecret(t, k.SecurityToken, req.Header.Get(HeaderSecurityToken), "X-Security-Token")
 	authz := req.Header.Get(HeaderAuthorization)
 	assert.True(t, strings.HasPrefix(authz,
 		"SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-language;x-project-id;x-sdk-date;x-security-token, Signature="),

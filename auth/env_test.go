@@ -52,7 +52,7 @@ func TestFromLookup(t *testing.T) {
 			name: "AK/SK",
 			env:  map[string]string{EnvAccessKey: "AK", EnvSecretKey: sk},
 			check: func(t *testing.T, a Authenticator) {
-				assert.Equal(t, AKSK{AccessKey: "AK", SecretKey: sk}, a)
+				equalSecret(t, AKSK{AccessKey: "AK", SecretKey: sk}, a, "the AKSK")
 			},
 		},
 		{
@@ -60,7 +60,7 @@ func TestFromLookup(t *testing.T) {
 			env: with(iam, EnvAccessKey, "AK", EnvSecretKey, sk, EnvSecurityToken, st,
 				EnvAuthToken, token),
 			check: func(t *testing.T, a Authenticator) {
-				assert.Equal(t, AKSK{AccessKey: "AK", SecretKey: sk, SecurityToken: st, ProjectID: project}, a)
+				equalSecret(t, AKSK{AccessKey: "AK", SecretKey: sk, SecurityToken: st, ProjectID: project}, a, "the AKSK")
 			},
 		},
 		{name: "AK only", env: map[string]string{EnvAccessKey: "AK", EnvAuthToken: token}, errHas: []string{EnvSecretKey + " is not"}},
@@ -73,7 +73,7 @@ func TestFromLookup(t *testing.T) {
 			check: func(t *testing.T, a Authenticator) {
 				req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://h/", nil)
 				require.NoError(t, a.Authenticate(t.Context(), req))
-				assert.Equal(t, token, req.Header.Get(HeaderAuthToken))
+				equalSecret(t, token, req.Header.Get(HeaderAuthToken), "X-Auth-Token")
 			},
 		},
 		{name: "token with CRLF", env: map[string]string{EnvAuthToken: token + "\r\n"}, errHas: []string{EnvAuthToken, "control character"}},
@@ -83,7 +83,7 @@ func TestFromLookup(t *testing.T) {
 			check: func(t *testing.T, a Authenticator) {
 				ta, ok := a.(*tokenAuth)
 				require.True(t, ok)
-				assert.Equal(t, PasswordTokenSource{Region: "cn-north-4", Domain: "d", User: "u", Password: password, ProjectID: project}, ta.src.src)
+				equalSecret(t, PasswordTokenSource{Region: "cn-north-4", Domain: "d", User: "u", Password: password, ProjectID: project}, ta.src.src, "the PasswordTokenSource")
 			},
 		},
 		{
@@ -139,9 +139,9 @@ func TestFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://h/", nil)
 	require.NoError(t, a.Authenticate(t.Context(), req))
-	assert.Equal(t, "from-the-environment", req.Header.Get(HeaderAuthToken))
+	equalSecret(t, "from-the-environment", req.Header.Get(HeaderAuthToken), "X-Auth-Token")
 
 	a, err = FromLookup(nil) // nil means os.Getenv
 	require.NoError(t, err)
-	assert.Equal(t, StaticToken("from-the-environment"), a)
+	equalSecret(t, StaticToken("from-the-environment"), a, "the StaticToken")
 }

@@ -6,6 +6,7 @@ var (
 	AssertErrNoSecret = assertErrNoSecret
 	HasText           = hasText
 	IsErr             = isErr
+	EqualSecret       = equalSecret
 )
 
 // MaxIAMBody is the limit on IAM response bodies.

@@ -65,6 +65,14 @@ func lacksText(t *testing.T, text, sub string) bool {
 	return assert.False(t, strings.Contains(text, sub), "text contains %q", sub)
 }
 
+// equalSecret checks want == got for values that hold secrets, naming only
+// what on failure: testify's diff prints struct fields raw (it ignores
+// String, GoString and Format), so assert.Equal would show the secret.
+func equalSecret(t *testing.T, want, got any, what string) bool {
+	t.Helper()
+	return assert.True(t, want == got, "%s differs (values not printed: they hold secrets)", what)
+}
+
 // isErr checks errors.Is(err, target) without printing err.
 func isErr(t *testing.T, err, target error) bool {
 	t.Helper()

@@ -50,9 +50,9 @@ func iamServer(t *testing.T, respond func(w http.ResponseWriter)) (*httptest.Ser
 		assert.Equal(t, "application/json;charset=UTF-8", r.Header.Get("Content-Type"))
 		assert.Empty(t, r.Header.Get("X-Auth-Token"))
 		// The body of DESIGN.md, byte for byte.
-		assert.Equal(t,
+		auth.EqualSecret(t,
 			`{"auth":{"identity":{"methods":["password"],"password":{"user":{"domain":{"name":"my-domain"},"name":"my-user","password":"S3cr3t-P4ss\"word"}}},"scope":{"project":{"id":"0123456789abcdef0123456789abcdef"}}}}`,
-			string(body))
+			string(body), "the request body (DESIGN.md's)")
 		respond(w)
 	}))
 	t.Cleanup(srv.Close)
@@ -76,7 +76,7 @@ func TestPasswordTokenSource(t *testing.T) {
 	for _, endpoint := range []string{srv.URL, srv.URL + "/", srv.URL + "/v3", srv.URL + "/v3/"} {
 		tok, err := passwordSource(endpoint).Token(t.Context())
 		require.NoError(t, err, endpoint)
-		assert.Equal(t, iamToken, tok.Value)
+		auth.EqualSecret(t, iamToken, tok.Value, "the token")
 		assert.Equal(t, time.Date(2020, 1, 4, 9, 5, 22, 701000000, time.UTC), tok.ExpiresAt)
 	}
 	assert.EqualValues(t, 4, hits.Load())
@@ -309,7 +309,7 @@ func TestPasswordTokenSourceEndpoint(t *testing.T) {
 			require.NoError(t, err)
 			assert.NoError(t, src.Validate())
 			assert.Equal(t, tc.want, got)
-			assert.Equal(t, iamToken, tok.Value)
+			auth.EqualSecret(t, iamToken, tok.Value, "the token")
 		})
 	}
 }

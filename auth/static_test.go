@@ -37,7 +37,7 @@ func TestStaticToken(t *testing.T) {
 			if tc.ok {
 				require.NoError(t, v.Validate())
 				require.NoError(t, authErr)
-				assert.Equal(t, tc.token, req.Header.Get("X-Auth-Token"))
+				auth.EqualSecret(t, tc.token, req.Header.Get("X-Auth-Token"), "X-Auth-Token")
 				return
 			}
 			valErr := v.Validate()
