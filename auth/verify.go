@@ -39,7 +39,8 @@ var (
 //
 // Lookup returns the secret key of an access key (ok false: unknown); it must
 // be safe for concurrent use. MaxSkew is how far X-Sdk-Date may be from now
-// (zero: DefaultMaxSkew). A Verifier is safe for concurrent use as long as its
+// (zero or negative: DefaultMaxSkew). A nil Verifier, or one without Lookup,
+// refuses every request. A Verifier is safe for concurrent use as long as its
 // fields are not changed.
 type Verifier struct {
 	Lookup  func(accessKey string) (secretKey string, ok bool)
@@ -52,7 +53,8 @@ type Verifier struct {
 // X-Sdk-Date (which must be signed) against the package clock. A request with
 // more than one Authorization header, or an X-Security-Token it does not sign,
 // is refused. The body is
-// read (up to 10 MiB) and put back, so the handler can read it again.
+// read (up to 10 MiB) and put back, so the handler can read it again; a
+// larger body is refused and left consumed.
 //
 // The error wraps ErrMissingSignature, ErrMalformedSignature,
 // ErrUnknownAccessKey, ErrDateSkew or ErrSignatureMismatch, and never quotes
