@@ -28,7 +28,8 @@ type Fault struct {
 	Delay time.Duration
 	// Status is the status the server answers, after Delay, instead of
 	// serving the request. Zero serves the request normally (after Delay).
-	// Any other value must be a valid HTTP status (100 to 999).
+	// Any other value must be a final HTTP status (200 to 999): a 1xx is
+	// informational, and net/http would follow it with a 200.
 	Status int
 	// Header holds headers to answer with Status. When it has no
 	// Content-Type, a Body that is valid JSON is sent as application/json
@@ -54,7 +55,7 @@ type faults struct {
 }
 
 func (f *faults) add(x Fault) {
-	if x.Status != 0 && (x.Status < 100 || x.Status > 999) {
+	if x.Status != 0 && (x.Status < 200 || x.Status > 999) {
 		panic(fmt.Sprintf("fake: InjectFault: invalid status %d", x.Status))
 	}
 	left := x.Times

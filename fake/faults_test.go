@@ -184,4 +184,7 @@ func TestInjectFaultPanicsOnInvalidStatus(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	assert.Panics(t, func() { s.InjectFault(fake.Fault{Status: 42}) })
+	assert.Panics(t, func() { s.InjectFault(fake.Fault{Status: 103}) }, "a 1xx is not an answer: the client would see a 200")
+	assert.Panics(t, func() { s.InjectFault(fake.Fault{Status: 1000}) })
+	assert.NotPanics(t, func() { s.InjectFault(fake.Fault{Status: 200}) })
 }

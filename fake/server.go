@@ -354,7 +354,7 @@ func (s *Server) logError(what string, err error) {
 
 // InjectFault makes the next requests misbehave as f says. Faults are
 // kept in the order they were injected; a request is affected by the
-// first one that matches its operation. It panics on an invalid status.
+// first one that matches its operation. It panics on a Status that is not 0 or 200 to 999.
 func (s *Server) InjectFault(f Fault) { s.faults.add(f) }
 
 // ClearFaults removes every injected fault.
