@@ -87,6 +87,13 @@ func (st *store) instance(id string) *instance {
 	return in
 }
 
+// add appends r to the instance; the caller holds mu and has checked that
+// the database has no replication there.
+func (in *instance) add(r *replication) {
+	in.order = append(in.order, r)
+	in.byName[r.database] = r
+}
+
 // newJob records a job; the caller holds mu.
 func (st *store) newJob(name, instanceID string) *job {
 	j := &job{
@@ -144,9 +151,7 @@ func (st *store) create(instanceID, database string) (string, error) {
 		return "", errDuplicate
 	}
 	j := st.newJob("CreateClickHouseDataBaseReplication", instanceID)
-	r := &replication{database: database, job: j}
-	in.order = append(in.order, r)
-	in.byName[database] = r
+	in.add(&replication{database: database, job: j})
 	return j.id, nil
 }
 
@@ -295,9 +300,7 @@ func (st *store) seed(instanceID string, databases []string) error {
 		if _, ok := in.byName[db]; ok {
 			return fmt.Errorf("fake: database %q: %w", db, errDuplicate)
 		}
-		r := &replication{database: db}
-		in.order = append(in.order, r)
-		in.byName[db] = r
+		in.add(&replication{database: db})
 	}
 	return nil
 }
@@ -313,9 +316,7 @@ func (st *store) seedN(instanceID string, n int) {
 		if _, ok := in.byName[db]; ok {
 			continue
 		}
-		r := &replication{database: db}
-		in.order = append(in.order, r)
-		in.byName[db] = r
+		in.add(&replication{database: db})
 		n--
 	}
 }
