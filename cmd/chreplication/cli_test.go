@@ -251,6 +251,32 @@ func TestExitCodes(t *testing.T) {
 			want: []string{"HTTP 401", fake.CodeAuthFailed, "credentials were refused"},
 		},
 		{
+			name: "IAM password refused",
+			env: func(s *fake.Server) map[string]string {
+				return with(tokenEnv(s), "HUAWEICLOUD_AUTH_TOKEN", "", "HUAWEICLOUD_IAM_USER", iamUser,
+					"HUAWEICLOUD_IAM_PASSWORD", secretPassword+"x", "HUAWEICLOUD_IAM_DOMAIN", iamDomain, "HUAWEICLOUD_SDK_IAM_ENDPOINT", s.IAMEndpoint())
+			},
+			args: []string{"list", "--instance-id", instanceID},
+			code: exitAPI,
+			want: []string{"IAM token error: HTTP 401 Unauthorized from POST ", "request ID ", "check HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD"},
+			check: func(t *testing.T, _ *fake.Server, r result) {
+				assert.NotContains(t, r.stderr, "check --endpoint", "the endpoint is not what was refused")
+			},
+		},
+		{
+			name: "IAM endpoint unreachable",
+			env: func(s *fake.Server) map[string]string {
+				return with(tokenEnv(s), "HUAWEICLOUD_AUTH_TOKEN", "", "HUAWEICLOUD_IAM_USER", iamUser,
+					"HUAWEICLOUD_IAM_PASSWORD", secretPassword, "HUAWEICLOUD_IAM_DOMAIN", iamDomain, "HUAWEICLOUD_SDK_IAM_ENDPOINT", "http://127.0.0.1:1")
+			},
+			args: []string{"list", "--instance-id", instanceID},
+			code: exitAPI,
+			want: []string{"check HUAWEICLOUD_SDK_IAM_ENDPOINT (or the region) and the network"},
+			check: func(t *testing.T, _ *fake.Server, r result) {
+				assert.NotContains(t, r.stderr, "check --endpoint")
+			},
+		},
+		{
 			name: "network error",
 			env:  func(s *fake.Server) map[string]string { return with(tokenEnv(s), envEndpoint, "http://127.0.0.1:1") },
 			args: []string{"list", "--instance-id", instanceID},
@@ -808,6 +834,7 @@ func TestFakeCommandErrors(t *testing.T) {
 	r := runCLI(t, nil, "fake", "--addr", strings.TrimPrefix(s.URL(), "http://"))
 	assert.Equal(t, exitAPI, r.code)
 	assert.Contains(t, r.stderr, "starting the fake on")
+	assert.NotContains(t, r.stderr, "check --endpoint", "the fake has no --endpoint")
 }
 
 // TestProgress checks the two ways progress is drawn.

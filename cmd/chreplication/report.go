@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/auth"
 )
 
 // usageError is a mistake in the command line or the environment, found
@@ -77,6 +79,8 @@ func report(w io.Writer, cmd string, err error) int {
 		ue     *usageError
 		ire    *chreplication.InvalidRequestError
 		apiErr *chreplication.APIError
+		iamErr *auth.IAMError
+		urlErr *url.Error
 		jf     *jobFailedError
 	)
 	switch {
@@ -103,8 +107,15 @@ func report(w io.Writer, cmd string, err error) int {
 			fmt.Fprintf(w, "  %s\n", printable(firstLine(rest)))
 		}
 	case errors.As(err, &apiErr):
-		fmt.Fprintf(w, "%s%s\n", prefix, describeAPIError(apiErr))
+		fmt.Fprintf(w, "%sAPI error: %s\n", prefix, describeHTTPError(apiErr.StatusCode, apiErr.Method, apiErr.Path, apiErr.Code, apiErr.Message, apiErr.RequestID))
 		if hint := apiHint(apiErr.StatusCode); hint != "" {
+			fmt.Fprintf(w, "  %s\n", hint)
+		}
+	case errors.As(err, &iamErr):
+		// The IAM password token was refused: say so, not "check the
+		// endpoint", and name the variables that hold the IAM user.
+		fmt.Fprintf(w, "%sIAM token error: %s\n", prefix, describeHTTPError(iamErr.StatusCode, iamErr.Method, iamErr.URL, iamErr.Code, iamErr.Message, iamErr.RequestID))
+		if hint := iamHint(iamErr.StatusCode); hint != "" {
 			fmt.Fprintf(w, "  %s\n", hint)
 		}
 	case errors.Is(err, context.Canceled):
@@ -113,37 +124,60 @@ func report(w io.Writer, cmd string, err error) int {
 		fmt.Fprintf(w, "%stimed out (%s); raise --timeout to wait longer\n", prefix, printable(trimPrefix(err.Error())))
 	default:
 		fmt.Fprintf(w, "%s%s\n", prefix, printable(trimPrefix(err.Error())))
-		if code == exitAPI && !errors.Is(err, chreplication.ErrInvalidResponse) {
-			fmt.Fprint(w, "  check --endpoint (or --region) and the network\n")
+		// Only a request that did not get through is about the address;
+		// other errors (an invalid answer, the fake failing to start) are not.
+		if errors.As(err, &urlErr) {
+			if isIAMTokenURL(urlErr.URL) {
+				fmt.Fprintf(w, "  check %s (or the region) and the network\n", auth.EnvIAMEndpoint)
+			} else {
+				fmt.Fprint(w, "  check --endpoint (or --region) and the network\n")
+			}
 		}
 	}
 	return code
 }
 
-// describeAPIError names everything support needs: the HTTP status,
-// error_code, error_msg and the request ID.
-func describeAPIError(e *chreplication.APIError) string {
+// describeHTTPError names everything support needs: the HTTP status, the
+// request, error_code, error_msg and the request ID.
+func describeHTTPError(status int, method, path, code, msg, requestID string) string {
 	var b strings.Builder
-	b.WriteString("API error: HTTP ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	if t := http.StatusText(e.StatusCode); t != "" {
+	b.WriteString("HTTP ")
+	b.WriteString(strconv.Itoa(status))
+	if t := http.StatusText(status); t != "" {
 		b.WriteString(" " + t)
 	}
-	if e.Method != "" {
-		b.WriteString(" from " + e.Method + " " + printable(e.Path))
+	if method != "" {
+		b.WriteString(" from " + method + " " + printable(path))
 	}
-	if e.Code != "" {
-		b.WriteString(", error_code " + printable(e.Code))
+	if code != "" {
+		b.WriteString(", error_code " + printable(code))
 	}
-	if e.Message != "" {
-		b.WriteString(", error_msg " + strconv.Quote(printable(e.Message)))
+	if msg != "" {
+		b.WriteString(", error_msg " + strconv.Quote(printable(msg)))
 	}
-	if e.RequestID != "" {
-		b.WriteString(", request ID " + printable(e.RequestID))
+	if requestID != "" {
+		b.WriteString(", request ID " + printable(requestID))
 	} else {
 		b.WriteString(", no request ID")
 	}
 	return b.String()
+}
+
+// iamHint says what to do about a status of the IAM token request.
+func iamHint(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+		return "IAM refused the password: check " + auth.EnvIAMUser + ", " + auth.EnvIAMPassword + ", " + auth.EnvIAMDomain + " and the project (--project-id)"
+	case http.StatusNotFound:
+		return "no IAM token API there: check " + auth.EnvIAMEndpoint + " (or the region)"
+	}
+	return apiHint(status)
+}
+
+// isIAMTokenURL reports whether u is the IAM token request's URL.
+func isIAMTokenURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && strings.HasSuffix(p.Path, "/v3/auth/tokens")
 }
 
 // apiHint says what to do about a status, when there is something to say.
