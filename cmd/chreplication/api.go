@@ -73,7 +73,8 @@ func (a *apiFlags) resolveEndpoint(getenv func(string) string) (string, error) {
 		return ep, nil
 	}
 	if r := strings.TrimSpace(getenv(envRegion)); r != "" {
-		return chreplication.RegionEndpoint(r)
+		ep, err := chreplication.RegionEndpoint(r)
+		return ep, fromVariable(err, "region", envRegion)
 	}
 	return "", usageErrorf("no endpoint: give --endpoint URL or --region NAME (or set %s or %s)", envRegion, envEndpoint)
 }
@@ -140,7 +141,25 @@ func (a *apiFlags) client(getenv func(string) string) (*chreplication.Client, er
 	if a.language != "" {
 		opts = append(opts, chreplication.WithLanguage(a.language))
 	}
-	return chreplication.NewClient(endpoint, opts...)
+	client, err := chreplication.NewClient(endpoint, opts...)
+	if a.endpoint == "" && a.region == "" {
+		err = fromVariable(err, "endpoint", envEndpoint)
+	}
+	if a.projectID == "" {
+		err = fromVariable(err, "projectID", envProjectID)
+	}
+	return client, err
+}
+
+// fromVariable renames the field of an invalid-input error after the
+// environment variable its value came from: the user typed no flag, and
+// "invalid --endpoint" would send them looking for one.
+func fromVariable(err error, field, variable string) error {
+	var ire *chreplication.InvalidRequestError
+	if errors.As(err, &ire) && ire.Field == field {
+		return &chreplication.InvalidRequestError{Field: variable, Reason: ire.Reason}
+	}
+	return err
 }
 
 // context bounds ctx by --timeout.

@@ -421,6 +421,48 @@ func TestExitCodes(t *testing.T) {
 			check: nothingSent,
 		},
 		{
+			name: "unknown region from the environment",
+			env: func(s *fake.Server) map[string]string {
+				return with(tokenEnv(s), envEndpoint, "", "HUAWEICLOUD_SDK_REGION", "mars-north-1")
+			},
+			args: []string{"list", "--instance-id", instanceID},
+			code: exitUsage,
+			want: []string{"invalid HUAWEICLOUD_SDK_REGION: ", "mars-north-1", "nothing was sent"},
+			check: func(t *testing.T, s *fake.Server, r result) {
+				nothingSent(t, s, r)
+				assert.NotContains(t, r.stderr, "--region")
+			},
+		},
+		{
+			name: "bad endpoint from the environment",
+			env:  func(s *fake.Server) map[string]string { return with(tokenEnv(s), envEndpoint, "ftp://127.0.0.1") },
+			args: []string{"list", "--instance-id", instanceID},
+			code: exitUsage,
+			want: []string{"invalid HUAWEICLOUD_SDK_ENDPOINT: "},
+			check: func(t *testing.T, s *fake.Server, r result) {
+				nothingSent(t, s, r)
+				assert.NotContains(t, r.stderr, "--endpoint")
+			},
+		},
+		{
+			name: "bad project from the environment",
+			env:  func(s *fake.Server) map[string]string { return with(tokenEnv(s), "HUAWEICLOUD_SDK_PROJECT_ID", "a b") },
+			args: []string{"list", "--instance-id", instanceID},
+			code: exitUsage,
+			want: []string{"invalid HUAWEICLOUD_SDK_PROJECT_ID: "},
+			check: func(t *testing.T, s *fake.Server, r result) {
+				nothingSent(t, s, r)
+				assert.NotContains(t, r.stderr, "--project-id")
+			},
+		},
+		{
+			name:  "bad --project-id",
+			args:  []string{"list", "--instance-id", instanceID, "--project-id", "a b"},
+			code:  exitUsage,
+			want:  []string{"invalid --project-id: "},
+			check: nothingSent,
+		},
+		{
 			name:  "both --endpoint and --region",
 			args:  []string{"list", "--instance-id", instanceID, "--region", "cn-north-4", "--endpoint", "http://127.0.0.1:1"},
 			code:  exitUsage,
