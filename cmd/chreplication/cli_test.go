@@ -861,12 +861,19 @@ func TestFakeCommandErrors(t *testing.T) {
 		{name: "IAM user without password", env: map[string]string{"HUAWEICLOUD_IAM_USER": iamUser}, want: "set all of HUAWEICLOUD_IAM_USER"},
 		{name: "secret flag", args: []string{"--sk", secretSK}, want: "--sk: secrets are never taken as flags"},
 		{name: "negative duration", args: []string{"--job-duration", "-1s"}, want: "--job-duration must not be negative"},
+		{name: "token the clients cannot send", env: map[string]string{"HUAWEICLOUD_AUTH_TOKEN": secretToken + "\n"}, want: "HUAWEICLOUD_AUTH_TOKEN: static token contains a control character"},
+		{name: "access key the clients cannot send", env: map[string]string{"HUAWEICLOUD_SDK_AK": "AK " + secretAK, "HUAWEICLOUD_SDK_SK": secretSK}, want: "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK: AK/SK: access key contains a space"},
+		{name: "bad project", env: map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": "a b"}, want: "the project ID must match"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"fake", "--addr", "127.0.0.1:0"}, tt.args...)
-			r := runCLI(t, tt.env, args...)
+			// A fake that starts instead of refusing serves until the
+			// context ends: fail then, not hang.
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			r := runCLIContext(t, ctx, tt.env, args...)
 			assert.Equal(t, exitUsage, r.code)
 			assert.Contains(t, r.stderr, tt.want)
 		})

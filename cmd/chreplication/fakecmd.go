@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/gaussdb-tools/chreplication/auth"
@@ -55,8 +57,15 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 				opts = append(opts, fake.WithLogger(slog.New(slog.NewTextHandler(c.stderr, nil))))
 			}
 			s, err := fake.NewServer(opts...)
-			if err != nil {
+			var opErr *net.OpError
+			switch {
+			case errors.As(err, &opErr):
+				// Listening failed (a taken port, an address not ours).
 				return fmt.Errorf("starting the fake on %s: %w", *addr, err)
+			case err != nil:
+				// The fake refused a setting (such as the project ID
+				// from the environment): the user's to fix.
+				return usageErrorf("%s", strings.TrimPrefix(err.Error(), "fake: "))
 			}
 			defer s.Close()
 			printFakeEnv(c.stdout, s, given)
@@ -87,12 +96,19 @@ func fakeCredentials(getenv func(string) string) ([]fake.Option, givenCreds, err
 		given.project = true
 	}
 	if t := getenv(auth.EnvAuthToken); strings.TrimSpace(t) != "" {
+		// Refuse what a client would refuse to send, with the same words.
+		if err := auth.StaticToken(t).(auth.Validator).Validate(); err != nil {
+			return nil, given, usageErrorf("%s: %s", auth.EnvAuthToken, strings.TrimPrefix(err.Error(), "auth: "))
+		}
 		opts = append(opts, fake.WithToken(t))
 		given.token = true
 	}
 	ak, sk := getenv(auth.EnvAccessKey), getenv(auth.EnvSecretKey)
 	switch {
 	case strings.TrimSpace(ak) != "" && strings.TrimSpace(sk) != "":
+		if err := (auth.AKSK{AccessKey: ak, SecretKey: sk}).Validate(); err != nil {
+			return nil, given, usageErrorf("%s/%s: %s", auth.EnvAccessKey, auth.EnvSecretKey, strings.TrimPrefix(err.Error(), "auth: "))
+		}
 		opts = append(opts, fake.WithAccessKey(ak, sk))
 		given.aksk = true
 	case strings.TrimSpace(ak) != "" || strings.TrimSpace(sk) != "":
