@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"strings"
 	"time"
 
@@ -162,12 +163,29 @@ func fromVariable(err error, field, variable string) error {
 	return err
 }
 
-// context bounds ctx by --timeout.
-func (a *apiFlags) context(ctx context.Context) (context.Context, context.CancelFunc) {
-	if a.timeout > 0 {
-		return context.WithTimeout(ctx, a.timeout)
+// do is what every API command shares: it builds the client from the flags
+// and the environment (a usage error there sends nothing) and calls fn with
+// it and ctx bounded by --timeout.
+func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, client *chreplication.Client) error) error {
+	client, err := a.client(c.getenv)
+	if err != nil {
+		return err
 	}
-	return context.WithCancel(ctx)
+	if a.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.timeout)
+		defer cancel()
+	}
+	return fn(ctx, client)
+}
+
+// emit writes doc as the one JSON document with --output json, and calls
+// text otherwise.
+func (a *apiFlags) emit(w io.Writer, doc any, text func() error) error {
+	if a.output == outputJSON {
+		return writeJSON(w, doc)
+	}
+	return text()
 }
 
 // requireFlags returns a usage error naming every required flag left empty.

@@ -39,8 +39,14 @@ func wait(ctx context.Context, c *cli, client *chreplication.Client, a *apiFlags
 	if a.output == outputJSON {
 		out = c.stderr
 	}
+	return waitJob(ctx, client, jobID, out, pollInterval(w.poll))
+}
+
+// waitJob waits for the job with WaitJob, drawing its progress on out. A job
+// that ends Failed is returned with a *jobFailedError.
+func waitJob(ctx context.Context, client *chreplication.Client, jobID string, out io.Writer, poll chreplication.WaitOption) (*chreplication.Job, error) {
 	p := newProgress(out)
-	job, err := client.WaitJob(ctx, jobID, waitOptions(p, w.poll)...)
+	job, err := client.WaitJob(ctx, jobID, chreplication.WithProgress(p.update), poll)
 	p.done()
 	if errors.Is(err, chreplication.ErrJobFailed) {
 		return job, &jobFailedError{job: job, err: err}
@@ -58,40 +64,35 @@ func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait boo
 			return err
 		}
 	}
-	client, err := a.client(c.getenv)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := a.context(ctx)
-	defer cancel()
-	jobID, err := start(ctx, client)
-	if err != nil {
-		return err
-	}
-	if a.output == outputText {
-		fmt.Fprintf(c.stdout, "Started job %s: %s.\n", printable(jobID), what)
-	}
-	if !doWait {
+	return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
+		jobID, err := start(ctx, client)
+		if err != nil {
+			return err
+		}
+		if a.output == outputText {
+			fmt.Fprintf(c.stdout, "Started job %s: %s.\n", printable(jobID), what)
+		}
+		if !doWait {
+			return a.emit(c.stdout, jobIDDoc{JobID: jobID}, func() error {
+				_, err := fmt.Fprintf(c.stdout, "Follow it with: chreplication wait --job-id %s\n", printable(jobID))
+				return err
+			})
+		}
+		began := time.Now()
+		job, err := wait(ctx, c, client, a, w, jobID)
 		if a.output == outputJSON {
-			return writeJSON(c.stdout, jobIDDoc{JobID: jobID})
+			// One document whatever happened: the job ID, and the job as
+			// last seen (when it was seen at all).
+			if werr := writeJSON(c.stdout, jobIDDoc{JobID: jobID, Job: job}); err == nil {
+				err = werr
+			}
+			return err
 		}
-		fmt.Fprintf(c.stdout, "Follow it with: chreplication wait --job-id %s\n", printable(jobID))
-		return nil
-	}
-	began := time.Now()
-	job, err := wait(ctx, c, client, a, w, jobID)
-	if a.output == outputJSON {
-		// One document whatever happened: the job ID, and the job as last
-		// seen (when it was seen at all).
-		if werr := writeJSON(c.stdout, jobIDDoc{JobID: jobID, Job: job}); err == nil {
-			err = werr
+		if err == nil {
+			fmt.Fprintf(c.stdout, "Job %s %s in %s.\n", printable(jobID), job.Status, time.Since(began).Round(100*time.Millisecond))
 		}
 		return err
-	}
-	if err == nil {
-		fmt.Fprintf(c.stdout, "Job %s %s in %s.\n", printable(jobID), job.Status, time.Since(began).Round(100*time.Millisecond))
-	}
-	return err
+	})
 }
 
 var createCmd = &command{
@@ -210,35 +211,29 @@ catchup_stage and percentage; with --all, total_count is the number listed.`,
 					return usageErrorf("--all lists every page: leave out %s", paging[0])
 				}
 			}
-			client, err := a.client(c.getenv)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.context(ctx)
-			defer cancel()
-			var page *chreplication.ReplicationPage
-			if *all {
-				page = &chreplication.ReplicationPage{Replications: []chreplication.Replication{}}
-				for r, err := range client.AllReplications(ctx, *instanceID) {
+			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
+				var page *chreplication.ReplicationPage
+				if *all {
+					page = &chreplication.ReplicationPage{Replications: []chreplication.Replication{}}
+					for r, err := range client.AllReplications(ctx, *instanceID) {
+						if err != nil {
+							return err
+						}
+						page.Replications = append(page.Replications, r)
+					}
+					page.TotalCount = len(page.Replications)
+				} else {
+					var err error
+					page, err = client.ListReplications(ctx, *instanceID, chreplication.ListOptions{Limit: *limit, Offset: *offset})
 					if err != nil {
 						return err
 					}
-					page.Replications = append(page.Replications, r)
+					if page.Replications == nil {
+						page.Replications = []chreplication.Replication{}
+					}
 				}
-				page.TotalCount = len(page.Replications)
-			} else {
-				page, err = client.ListReplications(ctx, *instanceID, chreplication.ListOptions{Limit: *limit, Offset: *offset})
-				if err != nil {
-					return err
-				}
-				if page.Replications == nil {
-					page.Replications = []chreplication.Replication{}
-				}
-			}
-			if a.output == outputJSON {
-				return writeJSON(c.stdout, page)
-			}
-			return printPage(c.stdout, page, *instanceID, *all, *offset)
+				return a.emit(c.stdout, page, func() error { return printPage(c.stdout, page, *instanceID, *all, *offset) })
+			})
 		}
 	},
 }
@@ -295,20 +290,13 @@ Output: the job. With --output json, the job object: {"id", "name",
 			if err := requireFlags("job-id", *jobID); err != nil {
 				return err
 			}
-			client, err := a.client(c.getenv)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.context(ctx)
-			defer cancel()
-			job, err := client.Job(ctx, *jobID)
-			if err != nil {
-				return err
-			}
-			if a.output == outputJSON {
-				return writeJSON(c.stdout, job)
-			}
-			return printJob(c.stdout, job)
+			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
+				job, err := client.Job(ctx, *jobID)
+				if err != nil {
+					return err
+				}
+				return a.emit(c.stdout, job, func() error { return printJob(c.stdout, job) })
+			})
 		}
 	},
 }
@@ -342,25 +330,16 @@ wait.`,
 			if err := w.check(); err != nil {
 				return err
 			}
-			client, err := a.client(c.getenv)
-			if err != nil {
+			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
+				job, err := wait(ctx, c, client, &a, &w, *jobID)
+				if job != nil && (err == nil || errors.Is(err, chreplication.ErrJobFailed)) {
+					perr := a.emit(c.stdout, job, func() error { return printJob(c.stdout, job) })
+					if err == nil {
+						err = perr
+					}
+				}
 				return err
-			}
-			ctx, cancel := a.context(ctx)
-			defer cancel()
-			job, err := wait(ctx, c, client, &a, &w, *jobID)
-			if job != nil && (err == nil || errors.Is(err, chreplication.ErrJobFailed)) {
-				var perr error
-				if a.output == outputJSON {
-					perr = writeJSON(c.stdout, job)
-				} else {
-					perr = printJob(c.stdout, job)
-				}
-				if err == nil {
-					err = perr
-				}
-			}
-			return err
+			})
 		}
 	},
 }

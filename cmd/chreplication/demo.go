@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -70,13 +69,7 @@ func demo(ctx context.Context, c *cli, jobDuration time.Duration) error {
 	poll := max(jobDuration/10, 20*time.Millisecond)
 	waitFor := func(jobID string) (*chreplication.Job, time.Duration, error) {
 		start := time.Now()
-		p := newProgress(out)
-		job, err := client.WaitJob(ctx, jobID,
-			chreplication.WithProgress(p.update), chreplication.WithPollInterval(poll, 2*poll))
-		p.done()
-		if errors.Is(err, chreplication.ErrJobFailed) {
-			return job, 0, &jobFailedError{job: job, err: err}
-		}
+		job, err := waitJob(ctx, client, jobID, out, chreplication.WithPollInterval(poll, 2*poll))
 		return job, time.Since(start), err
 	}
 

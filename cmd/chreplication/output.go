@@ -140,12 +140,8 @@ func (p *progress) done() {
 	}
 }
 
-// waitOptions are the WaitJob options of the CLI: progress drawn by p, and
-// polling that starts at first and backs off to 10 times that (at most 15s).
-func waitOptions(p *progress, first time.Duration) []chreplication.WaitOption {
-	maxDelay := min(10*first, 15*time.Second)
-	return []chreplication.WaitOption{
-		chreplication.WithProgress(p.update),
-		chreplication.WithPollInterval(first, max(maxDelay, first)),
-	}
+// pollInterval is the CLI's polling: it starts at first and backs off to 10
+// times that (at most 15s, unless first is longer).
+func pollInterval(first time.Duration) chreplication.WaitOption {
+	return chreplication.WithPollInterval(first, max(min(10*first, 15*time.Second), first))
 }
