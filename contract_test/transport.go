@@ -41,6 +41,7 @@ type Transport struct {
 
 	mu         sync.Mutex
 	violations []error
+	dropped    int
 }
 
 // An Option configures a Transport.
@@ -97,17 +98,35 @@ func NewTransport(base http.RoundTripper, opts ...Option) (*Transport, error) {
 // Client returns an http.Client that sends through t.
 func (t *Transport) Client() *http.Client { return &http.Client{Transport: t} }
 
-// Violations returns the violations recorded so far, oldest first; each is
-// a *Violation.
+// MaxViolations is how many violations a Transport keeps; later ones are
+// counted (Dropped) but not kept, so a long-lived client wrapped in a
+// Transport does not grow without bound.
+const MaxViolations = 1000
+
+// Violations returns the violations recorded so far, oldest first, at most
+// MaxViolations of them; each is a *Violation.
 func (t *Transport) Violations() []error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return slices.Clone(t.violations)
 }
 
-// Err returns the violations recorded so far joined into one error, or nil.
+// Dropped returns how many violations were not kept because MaxViolations
+// were already recorded.
+func (t *Transport) Dropped() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.dropped
+}
+
+// Err returns the violations recorded so far joined into one error, or nil;
+// it says how many more were dropped, if any.
 func (t *Transport) Err() error {
-	return errors.Join(t.Violations()...)
+	errs := t.Violations()
+	if n := t.Dropped(); n > 0 {
+		errs = append(errs, fmt.Errorf("contract: %d more violations not kept", n))
+	}
+	return errors.Join(errs...)
 }
 
 // Reset forgets the recorded violations.
@@ -115,12 +134,17 @@ func (t *Transport) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.violations = nil
+	t.dropped = 0
 }
 
 func (t *Transport) record(v *Violation) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.violations = append(t.violations, v)
+	if len(t.violations) < MaxViolations {
+		t.violations = append(t.violations, v)
+	} else {
+		t.dropped++
+	}
 	return v
 }
 

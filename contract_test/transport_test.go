@@ -383,3 +383,23 @@ func TestResponseReadErrorReachesTheCaller(t *testing.T) {
 	require.Len(t, vs, 1)
 	assert.Contains(t, vs[0].Error(), "read the body")
 }
+
+// TestViolationsAreBounded: a long-lived client that keeps breaking the
+// contract does not grow the transport without bound; the excess is counted.
+func TestViolationsAreBounded(t *testing.T) {
+	t.Parallel()
+	tr, err := contract.NewTransport(&stub{status: 200, body: `{}`})
+	require.NoError(t, err)
+	const extra = 7
+	for range contract.MaxViolations + extra {
+		resp, err := tr.RoundTrip(newRequest(t, http.MethodPost, base+seedPath, seedBody))
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	assert.Len(t, tr.Violations(), contract.MaxViolations)
+	assert.Equal(t, extra, tr.Dropped())
+	assert.ErrorContains(t, tr.Err(), "7 more violations not kept")
+	tr.Reset()
+	assert.Empty(t, tr.Violations())
+	assert.Zero(t, tr.Dropped())
+}
