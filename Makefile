@@ -7,16 +7,20 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 GOLANGCI_VER  := v2.15.0
 PKGS          := ./...
 
-.PHONY: all test unit vet fmt-check lint generate check-generated spec-check bench demo deps-check clean
+.PHONY: all test unit allocs vet fmt-check lint generate check-generated spec-check bench demo deps-check clean
 
 all: test
 
 ## test: everything CI checks: vet, gofmt, lint, generated code, the spec, the race-enabled tests.
-test: vet fmt-check lint check-generated deps-check spec-check unit
+test: vet fmt-check lint check-generated deps-check spec-check unit allocs
 
 ## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests).
 unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+## allocs: the allocation budgets, built without the race detector (it changes the counts).
+allocs:
+	$(GO) test -count=1 -run 'Allocs' ./auth/
 
 vet:
 	$(GO) vet $(PKGS)
