@@ -215,23 +215,25 @@ func firstLine(body []byte) string {
 	return clean(s)
 }
 
-// clean makes text from the network safe to print on one line: control
-// characters become spaces and the length is bounded.
+// clean makes text from the network safe to print on one line: the length
+// is bounded (cut at a character boundary), invalid UTF-8 becomes U+FFFD and
+// control characters become spaces.
 func clean(s string) string {
 	if len(s) > maxMessageLen {
-		s = s[:maxMessageLen]
-		for !utf8.ValidString(s) && len(s) > 0 {
-			s = s[:len(s)-1]
+		cut := maxMessageLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
 		}
-		s += "..."
+		s = s[:cut] + "..."
 	}
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return strings.TrimSpace(s)
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, s)
 	}
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
+	return strings.TrimSpace(s)
 }

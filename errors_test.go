@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,4 +107,16 @@ func TestAPIErrorMessage(t *testing.T) {
 
 	long := newAPIError(opCreate, "POST", "/", 500, http.Header{}, []byte(strings.Repeat("x", 10000)))
 	assert.LessOrEqual(t, len(long.Message), maxMessageLen+3)
+}
+
+func TestCleanMessages(t *testing.T) {
+	t.Parallel()
+	long := "bad\xffbyte " + strings.Repeat("é", 400) // invalid UTF-8 early, cut inside a character
+	got := clean(long)
+	assert.True(t, utf8.ValidString(got))
+	assert.True(t, strings.HasPrefix(got, "bad\uFFFDbyte "), "the text before and after the bad byte is kept")
+	assert.True(t, strings.HasSuffix(got, "é..."), "cut at a character boundary")
+	assert.LessOrEqual(t, len(got), maxMessageLen+3+2)
+	assert.Equal(t, "a b  c", clean(" a\tb\r\nc\x00 "))
+	assert.Equal(t, "x\uFFFDy", clean("x\xc3y"))
 }
