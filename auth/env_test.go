@@ -143,5 +143,7 @@ func TestFromEnv(t *testing.T) {
 
 	a, err = FromLookup(nil) // nil means os.Getenv
 	require.NoError(t, err)
-	equalSecret(t, StaticToken("from-the-environment"), a, "the StaticToken")
+	st, ok := a.(staticToken)
+	require.True(t, ok, "a StaticToken")
+	equalSecret(t, "from-the-environment", st.token(), "the StaticToken's token")
 }

@@ -19,11 +19,15 @@ import (
 // by Validate and by Authenticate, with an error that does not quote it.
 // It prints as [REDACTED] through fmt and slog. It is safe for concurrent use.
 func StaticToken(token string) Authenticator {
-	return staticToken{token: token, err: validateToken("static token", token)}
+	return staticToken{token: func() string { return token }, err: validateToken("static token", token)}
 }
 
+// staticToken keeps its token in a closure. fmt prints a struct that holds
+// a staticToken in an unexported field by reflection, without calling
+// Format; a func prints there as an address whatever the verb, where a
+// string (or a pointer, under %s) would show the token.
 type staticToken struct {
-	token string
+	token func() string
 	err   error // the token's check, made once: the token cannot change
 }
 
@@ -41,12 +45,12 @@ func (s staticToken) Authenticate(_ context.Context, req *http.Request) error {
 	if req.Header == nil {
 		req.Header = make(http.Header)
 	}
-	req.Header.Set(HeaderAuthToken, s.token)
+	req.Header.Set(HeaderAuthToken, s.token())
 	return nil
 }
 
 func (s staticToken) fields() []field {
-	return []field{{name: "Token", key: "token", value: s.token, secret: true}}
+	return []field{{name: "Token", key: "token", value: s.token(), secret: true}}
 }
 
 // String returns the value with the token redacted.

@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gaussdb-tools/chreplication/auth"
@@ -52,4 +54,17 @@ func TestStaticToken(t *testing.T) {
 	req := &http.Request{} // nil Header
 	require.NoError(t, auth.StaticToken("x").Authenticate(t.Context(), req))
 	assert.Equal(t, "x", req.Header.Get("X-Auth-Token"))
+}
+
+// TestStaticTokenInsideAnotherStruct: printed by reflection as a field of a
+// caller's struct (where its Format is not called), the token does not show.
+func TestStaticTokenInsideAnotherStruct(t *testing.T) {
+	t.Parallel()
+	const secret = "tok-inside-3c9e"
+	holder := struct{ a auth.Authenticator }{auth.StaticToken(secret)}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		if strings.Contains(fmt.Sprintf(verb, holder), secret) || strings.Contains(fmt.Sprintf(verb, &holder), secret) {
+			t.Errorf("the token shows through %s", verb)
+		}
+	}
 }
