@@ -15,16 +15,17 @@ type wireRequest struct {
 	method, uri, body string
 	header            http.Header
 	credentials       []string // the names of the credential headers sent
+	token             string   // the X-Auth-Token sent, if any
 }
 
 // credentialHeaders are the headers that differ with the kind of
 // credentials: a token, or an AK/SK signature.
 var credentialHeaders = []string{"X-Auth-Token", "Authorization", "X-Sdk-Date", "X-Project-Id"}
 
-// TestContendersAreComparable checks that every contender sends the same
-// request (method, URL, headers but the credentials, body) as the baseline
-// for each call and reads the same answer, so that the benchmarks compare
-// the same work.
+// TestContendersAreComparable checks that every contender sends one request
+// per call, the same (method, URL, headers but the credentials, body) as the
+// baseline's, with the same token when it sends one, and reads the same
+// answer, so that the benchmarks compare the same work.
 func TestContendersAreComparable(t *testing.T) {
 	var (
 		mu   sync.Mutex
@@ -35,6 +36,7 @@ func TestContendersAreComparable(t *testing.T) {
 		body, _ := io.ReadAll(r.Body)
 		h := r.Header.Clone()
 		var creds []string
+		tok := h.Get("X-Auth-Token")
 		for _, name := range credentialHeaders {
 			if h.Get(name) != "" {
 				creds = append(creds, name)
@@ -42,7 +44,7 @@ func TestContendersAreComparable(t *testing.T) {
 			h.Del(name)
 		}
 		mu.Lock()
-		last = wireRequest{method: r.Method, uri: r.RequestURI, body: string(body), header: h, credentials: creds}
+		last = wireRequest{method: r.Method, uri: r.RequestURI, body: string(body), header: h, credentials: creds, token: tok}
 		mu.Unlock()
 		fixed.ServeHTTP(w, r)
 	}))
@@ -72,7 +74,11 @@ func TestContendersAreComparable(t *testing.T) {
 	} {
 		var base wireRequest
 		for _, c := range cs {
+			before := s.requests.Load()
 			got, err := tc.do(c)
+			if n := s.requests.Load() - before; n != 1 {
+				t.Errorf("%s %s: sent %d requests, want 1", c.name, tc.call, n)
+			}
 			if err != nil {
 				t.Fatalf("%s %s: %v", c.name, tc.call, err)
 			}
@@ -84,6 +90,9 @@ func TestContendersAreComparable(t *testing.T) {
 			mu.Unlock()
 			if !slices.Equal(w.credentials, wantCreds[c.name]) {
 				t.Errorf("%s %s: sent credential headers %v, want %v", c.name, tc.call, w.credentials, wantCreds[c.name])
+			}
+			if slices.Contains(w.credentials, "X-Auth-Token") && w.token != token {
+				t.Errorf("%s %s: sent a token of %d bytes, not the %d-byte one every contender should send", c.name, tc.call, len(w.token), len(token))
 			}
 			if c.name == nameBaseline {
 				base = w
