@@ -11,7 +11,13 @@ Reauthenticate (Reauthenticator) and retries once when it reports true.
 
 Every type that holds a secret (a token, a secret key, a security token, a
 password) prints it as [REDACTED] through fmt (every verb), slog and
-encoding/json, and no error of this package quotes one.
+encoding/json, and no error of this package quotes one. One limit comes
+from fmt itself: a value stored in an unexported field of another struct is
+printed by reflection, without its methods, so an AKSK or PasswordTokenSource
+(whose secret fields are exported, for you to fill in) kept in such a field
+shows its secret when the outer struct is printed. Keep credentials behind a
+type that formats itself, as chreplication.Client does, or out of printed
+structs. StaticToken keeps its token where fmt cannot reach it even then.
 
 Example to authenticate with an IAM token
 
