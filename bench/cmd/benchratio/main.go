@@ -176,18 +176,46 @@ func moduleRoot(ctx context.Context) (string, error) {
 
 // results holds every value of every benchmark, in the order of the runs.
 type results struct {
-	runs map[string][]map[string]float64 // name (no -GOMAXPROCS suffix) → runs → unit → value
-	cpu  string
-	cpus string // the GOMAXPROCS suffix seen
+	runs   map[string][]benchRun // name (no -GOMAXPROCS suffix) → its runs
+	cpu    string
+	cpus   string         // the GOMAXPROCS suffix seen
+	chunk  int            // the go test run being parsed: one per parse call and per "goos:" header
+	occurs map[string]int // runs of each name seen so far in the current chunk
 }
 
-func newResults() *results { return &results{runs: map[string][]map[string]float64{}} }
+// key identifies one run of a benchmark: the k-th time it was run in one
+// go test run. The contenders of a round share the key of that round, so a
+// benchmark missing from one round (a failed or cut-off run, a file that
+// lacks it) cannot pair the others with another round's baseline.
+type key struct{ chunk, k int }
+
+// benchRun is one run of a benchmark.
+type benchRun struct {
+	key  key
+	vals map[string]float64 // unit → value
+}
+
+func newResults() *results {
+	return &results{runs: map[string][]benchRun{}}
+}
+
+// newChunk starts the output of another go test run.
+func (r *results) newChunk() {
+	r.chunk++
+	r.occurs = map[string]int{}
+}
 
 // parse reads `go test -bench` output.
 func (r *results) parse(out []byte) {
+	r.newChunk()
+	seen := false // a benchmark line since the last header
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		line := sc.Text()
+		if strings.HasPrefix(line, "goos: ") && seen {
+			r.newChunk()
+			seen = false
+		}
 		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
 			r.cpu = cpu
 			continue
@@ -216,7 +244,9 @@ func (r *results) parse(out []byte) {
 			vals[f[i+1]] = v
 		}
 		if vals != nil {
-			r.runs[name] = append(r.runs[name], vals)
+			seen = true
+			r.runs[name] = append(r.runs[name], benchRun{key: key{r.chunk, r.occurs[name]}, vals: vals})
+			r.occurs[name]++
 		}
 	}
 }
@@ -225,7 +255,7 @@ func (r *results) parse(out []byte) {
 func (r *results) values(name, unit string) []float64 {
 	var vs []float64
 	for _, run := range r.runs[name] {
-		if v, ok := run[unit]; ok {
+		if v, ok := run.vals[unit]; ok {
 			vs = append(vs, v)
 		}
 	}
@@ -235,36 +265,39 @@ func (r *results) values(name, unit string) []float64 {
 // median of name's unit; NaN when there is none.
 func (r *results) median(name, unit string) float64 { return median(r.values(name, unit)) }
 
-// pairedRatio is the median over runs i of name's unit / base's unit in run
-// i: each run's contenders are compared with the baseline of the same run.
-func (r *results) pairedRatio(name, base, unit string) float64 {
-	a, b := r.values(name, unit), r.values(base, unit)
-	var ratios []float64
-	for i := range min(len(a), len(b)) {
-		if b[i] != 0 {
-			ratios = append(ratios, a[i]/b[i])
+// worst is the highest of name's unit over its runs; NaN when there is none.
+func (r *results) worst(name, unit string) float64 {
+	_, hi := minMax(r.values(name, unit))
+	return hi
+}
+
+// pairedRatios are name's unit / base's unit in each run that measured both:
+// each run's contender is compared with the baseline of the same run.
+func (r *results) pairedRatios(name, base, unit string) []float64 {
+	bases := map[key]float64{}
+	for _, run := range r.runs[base] {
+		if v, ok := run.vals[unit]; ok && v != 0 {
+			bases[run.key] = v
 		}
 	}
-	return median(ratios)
+	var ratios []float64
+	for _, run := range r.runs[name] {
+		b, okb := bases[run.key]
+		if v, ok := run.vals[unit]; ok && okb {
+			ratios = append(ratios, v/b)
+		}
+	}
+	return ratios
+}
+
+// pairedRatio is the median of the per-run ratios of name to base.
+func (r *results) pairedRatio(name, base, unit string) float64 {
+	return median(r.pairedRatios(name, base, unit))
 }
 
 // pairedRange is the lowest and highest of the per-run ratios.
 func (r *results) pairedRange(name, base, unit string) (lo, hi float64) {
-	a, b := r.values(name, unit), r.values(base, unit)
-	lo, hi = math.NaN(), math.NaN()
-	for i := range min(len(a), len(b)) {
-		if b[i] == 0 {
-			continue
-		}
-		q := a[i] / b[i]
-		if math.IsNaN(lo) || q < lo {
-			lo = q
-		}
-		if math.IsNaN(hi) || q > hi {
-			hi = q
-		}
-	}
-	return lo, hi
+	return minMax(r.pairedRatios(name, base, unit))
 }
 
 func median(vs []float64) float64 {

@@ -65,3 +65,36 @@ func TestReportMarksMissingBudgets(t *testing.T) {
 		t.Error("budgets without measurements were not counted as missed")
 	}
 }
+
+// A run that lacks a contender must not pair the contender's next run with
+// the baseline of the run before.
+func TestRatiosPairRunsOfTheSameRound(t *testing.T) {
+	const round1 = `goos: linux
+BenchmarkCreate/baseline-2  	 8000	 40000 ns/op
+--- FAIL: BenchmarkCreate/facade-token
+`
+	const round2 = `goos: linux
+BenchmarkCreate/baseline-2  	 8000	 30000 ns/op
+BenchmarkCreate/facade-token-2  	 8000	 33000 ns/op
+`
+	for _, chunks := range [][]string{{round1, round2}, {round1 + round2}} {
+		r := newResults()
+		for _, c := range chunks {
+			r.parse([]byte(c))
+		}
+		if got := r.pairedRatio("BenchmarkCreate/facade-token", "BenchmarkCreate/baseline", "ns/op"); math.Abs(got-1.1) > 1e-9 {
+			t.Errorf("%d chunks: paired ratio = %v, want 1.1 (round 2 alone)", len(chunks), got)
+		}
+	}
+	// go test -count 2: both runs of each benchmark in one output.
+	r := newResults()
+	r.parse([]byte(`goos: linux
+BenchmarkCreate/baseline-2  	 8000	 40000 ns/op
+BenchmarkCreate/facade-token-2  	 8000	 42000 ns/op
+BenchmarkCreate/baseline-2  	 8000	 30000 ns/op
+BenchmarkCreate/facade-token-2  	 8000	 36000 ns/op
+`))
+	if got := r.pairedRatios("BenchmarkCreate/facade-token", "BenchmarkCreate/baseline", "ns/op"); len(got) != 2 || math.Abs(got[0]-1.05) > 1e-9 || math.Abs(got[1]-1.2) > 1e-9 {
+		t.Errorf("-count 2 ratios = %v, want [1.05 1.2]", got)
+	}
+}
