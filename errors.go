@@ -21,8 +21,10 @@ var (
 	// field missing, such as a job ID.
 	ErrInvalidResponse = errors.New("chreplication: invalid response")
 
-	// ErrResponseTooLarge is wrapped when an answer's body exceeds the client's
-	// read limit. The rest of the body is not read.
+	// ErrResponseTooLarge is wrapped when the body of a successful (2xx)
+	// answer exceeds the client's read limit (WithMaxResponseBytes). The rest
+	// of the body is not read. An error answer is never too large: its body
+	// is cut at 64 KiB and it gives an *APIError.
 	ErrResponseTooLarge = errors.New("chreplication: response body too large")
 
 	// ErrJobFailed is wrapped by the error WaitJob returns when the job ends
