@@ -49,7 +49,8 @@
 //
 // Reads (list, job) are retried on 429, 502, 503, 504 and network errors;
 // writes (create, delete) only when the request certainly never reached the
-// service (connection refused, 429), so a retry never starts a second task.
+// service (no connection could be made, or 429), so a retry never starts a
+// second task.
 // See RetryPolicy.
 package chreplication
 
