@@ -46,7 +46,8 @@ type JobInstance struct {
 }
 
 // Percent returns the job's progress in percent, read from Process, and
-// whether Process held one. A completed job is at 100.
+// whether Process held one. A completed job whose Process holds no
+// percentage is at 100.
 func (j *Job) Percent() (int, bool) {
 	p, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(j.Process), "%")))
 	if err != nil || p < 0 || p > 100 {
