@@ -5,7 +5,8 @@
 //
 // A Transport is an http.RoundTripper that validates every request before
 // sending it and every response before handing it back, records what does
-// not match as Violations and, in strict mode, returns them as errors.
+// not match as Violations (the first MaxViolations; Dropped counts the rest)
+// and, in strict mode, returns them as errors.
 // Bodies are buffered (up to a size limit) and put back, so the caller still
 // reads them.
 //
