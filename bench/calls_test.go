@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -203,13 +202,7 @@ func (memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case req.Method == http.MethodGet:
 		body = listAnswer
 	}
-	return &http.Response{
-		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:        http.Header{"Content-Type": jsonContentType},
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-		Request:       req,
-	}, nil
+	return okJSON(req, body), nil
 }
 
 // BenchmarkClientOnly is BenchmarkCreate, List and Job with the network

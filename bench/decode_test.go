@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,13 +18,7 @@ import (
 type bodyTransport struct{ body string }
 
 func (t bodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return &http.Response{
-		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:        http.Header{"Content-Type": jsonContentType},
-		Body:          io.NopCloser(strings.NewReader(t.body)),
-		ContentLength: int64(len(t.body)),
-		Request:       req,
-	}, nil
+	return okJSON(req, []byte(t.body)), nil
 }
 
 func clientAnswering(t *testing.T, body string) *chreplication.Client {

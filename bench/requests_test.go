@@ -31,13 +31,7 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	case req.Method == http.MethodGet:
 		answer = []byte(`{"total_count":0,"replications":[]}`)
 	}
-	return &http.Response{
-		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:        http.Header{"Content-Type": jsonContentType},
-		Body:          io.NopCloser(strings.NewReader(string(answer))),
-		ContentLength: int64(len(answer)),
-		Request:       req,
-	}, nil
+	return okJSON(req, answer), nil
 }
 
 // TestFacadeRequestsMatchGeneratedBuilders checks that the requests the

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -92,6 +93,18 @@ func answer(w http.ResponseWriter, r *http.Request, body []byte, length []string
 	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// okJSON is the 200 answer with body that the in-memory transports return
+// for req, as net/http's client would read it off the wire.
+func okJSON(req *http.Request, body []byte) *http.Response {
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": jsonContentType},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
 }
 
 func contentLength(b []byte) []string { return []string{strconv.Itoa(len(b))} }
