@@ -82,6 +82,10 @@ func TestFacadeRequestsMatchGeneratedBuilders(t *testing.T) {
 					wantBody, _ = io.ReadAll(want.Body)
 				}
 				got := tr.last
+				if got == nil {
+					t.Fatalf("%s on %s: the facade sent no request", what, endpoint)
+				}
+				tr.last = nil // the next check must see the next call's request, not this one
 				if got.Method != want.Method || got.URL.String() != want.URL.String() || got.URL.RequestURI() != want.URL.RequestURI() ||
 					got.Host != want.Host || string(tr.body) != string(wantBody) {
 					t.Errorf("%s on %s: facade sent %s %s (%s) %q, generated builder %s %s (%s) %q", what, endpoint,
