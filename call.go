@@ -89,6 +89,9 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 				if sleep(ctx, c.retry.delay(n, 0)) == nil {
 					continue
 				}
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					err = errors.Join(err, ctxErr) // the context ended during the wait
+				}
 			}
 			return response{}, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
 		}
@@ -109,6 +112,11 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 		if n < attempts && retryable(idempotent, r.status, nil) {
 			if sleep(ctx, c.retry.delay(n, retryAfter(r.header, time.Now()))) == nil {
 				continue
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				// The context ended during the wait: report both.
+				return response{}, errors.Join(newAPIError(op, r.method, r.path, r.status, r.header, r.body),
+					fmt.Errorf("chreplication: %s %s: gave up retrying: %w", r.method, r.path, ctxErr))
 			}
 		}
 		return r, nil

@@ -18,7 +18,8 @@ import (
 //     network errors: sending a read twice changes nothing.
 //   - Writes (create, delete) are retried only when the request certainly
 //     never reached the service: the connection could not be made (refused,
-//     a failed DNS lookup or dial), or the API gateway throttled it (429). A write that may have reached the service
+//     a failed DNS lookup or dial), or the API gateway throttled it (429). A
+//     write that may have reached the service
 //     (a 500, a 502/503/504 from behind the gateway, a connection reset after
 //     the request was written, a timeout) is never re-sent, because the
 //     service may already have started a job: a retry would create a
@@ -26,10 +27,11 @@ import (
 //
 // Delays grow exponentially from BaseDelay up to MaxDelay, with jitter, and
 // follow the answer's Retry-After header (seconds or an HTTP date) when it
-// asks for longer, up to MaxDelay. Retries stop when the context ends; a wait
-// that would outlast the context's deadline is not started. In both cases the
-// call returns the last attempt's outcome (an *APIError or the network
-// error), not the context's error.
+// asks for longer, up to MaxDelay. Retries stop when the context ends: the
+// error then wraps both the last attempt's outcome (an *APIError or the
+// network error) and the context's error. A wait that would outlast the
+// context's deadline is not started: the last attempt's outcome is returned
+// at once, while the context is still alive.
 type RetryPolicy struct {
 	// MaxAttempts is the number of times a call is sent at most, the first
 	// included. 1 turns retries off; 0 means the default (4).

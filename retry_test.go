@@ -352,3 +352,32 @@ func TestUnauthorizedRefreshFails(t *testing.T) {
 	assert.Contains(t, err.Error(), "refreshing credentials")
 	assert.Equal(t, int64(1), ts.requests.Load())
 }
+
+// TestContextEndsDuringRetryWait: cancelled while waiting to retry, a call
+// returns an error that wraps both the context's error and the last answer.
+func TestContextEndsDuringRetryWait(t *testing.T) {
+	t.Parallel()
+	c, ts := setup(t, WithRetry(RetryPolicy{MaxAttempts: 5, BaseDelay: time.Minute, MaxDelay: time.Minute}))
+	ts.handle("GET "+jobsPath, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.Job(ctx, "j1")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	require.ErrorIs(t, err, context.Canceled)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusServiceUnavailable, apiErr.StatusCode)
+	assert.Equal(t, int64(1), ts.requests.Load())
+
+	// The same for a network error: the server is gone.
+	ts.server.Close()
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	defer cancel2()
+	time.AfterFunc(100*time.Millisecond, cancel2)
+	_, err = c.Job(ctx2, "j1")
+	require.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+}

@@ -47,9 +47,9 @@ func WithProgress(fn func(*Job)) WaitOption {
 // returns it. A Failed job is returned with an error wrapping ErrJobFailed
 // that holds the job's FailReason. When ctx ends first, WaitJob returns
 // promptly with the last job it saw (nil if none) and an error wrapping
-// ctx's error; when it ends while a look is between two retries, the error is
-// that look's last one instead (see RetryPolicy). An error from a look (after
-// the client's retries) ends the wait too. WaitJob starts no goroutine.
+// ctx's error (when ctx ends while a look is between two retries, the error
+// wraps that look's last outcome too). An error from a look (after the
+// client's retries) ends the wait too. WaitJob starts no goroutine.
 func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) (*Job, error) {
 	if err := checkID("jobID", jobID); err != nil {
 		return nil, err
