@@ -14,15 +14,21 @@
 //     (auth.AKSK signing every request);
 //   - BenchmarkParallelCreate: 32 goroutines sharing one client; conns/op is
 //     the number of TCP connections the server saw opened per call;
+//   - BenchmarkInterleaved: the baseline's and the facade's create calls
+//     alternated in one loop, so both see the machine at the same moment;
+//   - BenchmarkClientOnly: the three calls over an in-memory transport, each
+//     client's own work without the network;
 //   - BenchmarkAllReplications: paging through 1,000 and 10,000 tasks;
-//     live-B/op is the most heap the iteration kept alive at a page boundary;
+//     live-B is the most heap the iteration kept alive at a page boundary;
 //   - BenchmarkWaitJobRequests: requests/op is how many times WaitJob looked
 //     at a job that takes a given (scaled) time.
 //
 // The program in bench/cmd/benchratio runs these and auth's BenchmarkSign and
-// BenchmarkCachedToken at least ten times, takes medians and prints each
-// contender's time and allocations against the baseline of the same run,
-// with the budgets of BENCHMARKS.md marked PASS or MISS:
+// BenchmarkCachedToken (the ones with a time budget ten times by default,
+// AllReplications and ClientOnly three times, WaitJobRequests once), takes
+// medians and prints each contender's time and allocations against the
+// baseline of the same run, with the budgets of BENCHMARKS.md marked PASS or
+// MISS:
 //
 //	go run ./bench/cmd/benchratio
 package bench
