@@ -101,7 +101,7 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 			if rerr != nil {
 				// Say why no fresh credentials came, beside the 401 itself.
 				return response{}, errors.Join(
-					newAPIError(op, r.method, r.path, r.status, r.header, r.body),
+					r.apiError(),
 					fmt.Errorf("chreplication: refreshing credentials after 401: %w", rerr))
 			}
 			if ok {
@@ -115,7 +115,7 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 			}
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				// The context ended during the wait: report both.
-				return response{}, errors.Join(newAPIError(op, r.method, r.path, r.status, r.header, r.body),
+				return response{}, errors.Join(r.apiError(),
 					fmt.Errorf("chreplication: %s %s: gave up retrying: %w", r.method, r.path, ctxErr))
 			}
 		}
@@ -198,7 +198,7 @@ func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
 // object the spec promises.
 func decode(r *response, v any) error {
 	if r.status < 200 || r.status > 299 {
-		return newAPIError(r.op, r.method, r.path, r.status, r.header, r.body)
+		return r.apiError()
 	}
 	if !startsWithObject(r.body) {
 		what := "an empty body"
@@ -211,6 +211,11 @@ func decode(r *response, v any) error {
 		return r.invalid("malformed JSON: " + err.Error())
 	}
 	return nil
+}
+
+// apiError is the *APIError of a non-2xx answer.
+func (r *response) apiError() *APIError {
+	return newAPIError(r.op, r.method, r.path, r.status, r.header, r.body)
 }
 
 // invalid returns an error wrapping ErrInvalidResponse for a 2xx answer.
