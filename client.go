@@ -27,6 +27,7 @@ type Client struct {
 	timeout    time.Duration
 	maxBody    int64
 	maxErrBody int64
+	onEvent    func(Event) // WithEventHook; nil: no hook
 }
 
 // Option configures a Client in NewClient.

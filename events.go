@@ -1,0 +1,69 @@
+package chreplication
+
+import (
+	"strconv"
+	"time"
+)
+
+// EventKind says what a call is waiting for.
+type EventKind int
+
+// Event kinds.
+const (
+	// EventJobNotVisible: WaitJob asked for a job the service does not show
+	// yet (a 404 or 400 answer within the visibility grace period, see
+	// WithVisibilityGrace) and will look again after Delay.
+	EventJobNotVisible EventKind = iota + 1
+	// EventInstanceBusy: the instance refused a write because it is running
+	// another operation (409 with one of the busy codes, see RetryPolicy);
+	// the write is sent again after Delay.
+	EventInstanceBusy
+)
+
+// String returns the kind's name, such as "job-not-visible".
+func (k EventKind) String() string {
+	switch k {
+	case EventJobNotVisible:
+		return "job-not-visible"
+	case EventInstanceBusy:
+		return "instance-busy"
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Event describes a wait the client chose instead of returning an error.
+// It holds no credentials.
+type Event struct {
+	Kind EventKind
+	// Operation is the operationId of the call, such as
+	// "CreateClickHouseDataBaseReplication".
+	Operation string
+	// JobID is the job WaitJob waits for (EventJobNotVisible).
+	JobID string
+	// Attempt counts the answers of this kind so far in the call, from 1.
+	Attempt int
+	// Delay is how long the client waits before trying again.
+	Delay time.Duration
+	// Elapsed is the time since the call (or the wait) began.
+	Elapsed time.Duration
+	// Err is the answer that caused the wait.
+	Err *APIError
+}
+
+// WithEventHook calls fn for every Event: a job not visible yet, a write
+// refused by a busy instance. fn runs on the calling goroutine, before the
+// wait, and must be safe for concurrent use when the client is shared; it
+// must not block for long. nil turns the hook off.
+func WithEventHook(fn func(Event)) Option {
+	return func(c *Client) error {
+		c.onEvent = fn
+		return nil
+	}
+}
+
+// emit passes e to the event hook, if any.
+func (c *Client) emit(e Event) {
+	if c.onEvent != nil {
+		c.onEvent(e)
+	}
+}
