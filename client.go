@@ -28,6 +28,7 @@ type Client struct {
 	maxBody    int64
 	maxErrBody int64
 	onEvent    func(Event) // WithEventHook; nil: no hook
+	insecure   bool        // WithInsecureHTTP: plain http to any host
 }
 
 // Option configures a Client in NewClient.
@@ -68,6 +69,9 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 		if err := opt(c); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkPlainHTTP(c.endpoint, c.insecure); err != nil {
+		return nil, err
 	}
 	if c.projectID == "" {
 		return nil, invalid("projectID", "is required: use WithProjectID")
@@ -146,6 +150,37 @@ func checkEndpoint(endpoint string) (string, error) {
 	}
 	u.RawPath = ""
 	return u.String(), nil
+}
+
+// checkPlainHTTP refuses an http:// endpoint whose host is not loopback,
+// unless insecure: a token or a signed request would cross the network in
+// clear text. Loopback (127.0.0.0/8, ::1, localhost) is where the fake runs.
+func checkPlainHTTP(endpoint string, insecure bool) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" || insecure || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return invalid("endpoint", quote(endpoint)+" is plain http to a host that is not loopback: credentials would travel in clear text; use https, or WithInsecureHTTP to allow it")
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// WithInsecureHTTP allows a plain http:// endpoint on a host that is not
+// loopback. Without it NewClient refuses one, because tokens and signed
+// requests would travel in clear text; http to 127.0.0.0/8, ::1 and
+// localhost (a fake server) is always allowed.
+func WithInsecureHTTP() Option {
+	return func(c *Client) error {
+		c.insecure = true
+		return nil
+	}
 }
 
 // WithProjectID sets the project the client works in (required): the

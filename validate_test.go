@@ -230,3 +230,33 @@ func TestRegionEndpoint(t *testing.T) {
 	assert.Contains(t, err.Error(), "af-south-1")
 	assert.False(t, errors.Is(err, ErrInvalidResponse))
 }
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	t.Parallel()
+	for endpoint, ok := range map[string]bool{
+		"http://127.0.0.1:8080":                        true,
+		"http://127.8.9.10":                            true,
+		"http://[::1]:8080":                            true,
+		"http://localhost:8080":                        true,
+		"http://LOCALHOST":                             true,
+		"https://gaussdb.cn-north-4.myhuaweicloud.com": true,
+		"http://gaussdb.cn-north-4.myhuaweicloud.com":  false,
+		"http://10.0.0.1:8080":                         false,
+		"http://localhost.example.com":                 false,
+		"http://[::ffff:10.0.0.1]":                     false,
+		"http://128.0.0.1":                             false,
+	} {
+		_, err := NewClient(endpoint, WithProjectID(testProject), WithAuth(auth.StaticToken(testToken)))
+		if ok {
+			assert.NoError(t, err, endpoint)
+			continue
+		}
+		require.ErrorIs(t, err, ErrInvalidRequest, endpoint)
+		var ire *InvalidRequestError
+		require.ErrorAs(t, err, &ire)
+		assert.Equal(t, "endpoint", ire.Field)
+		assert.Contains(t, err.Error(), "clear text")
+		_, err = NewClient(endpoint, WithProjectID(testProject), WithAuth(auth.StaticToken(testToken)), WithInsecureHTTP())
+		assert.NoError(t, err, endpoint+" with WithInsecureHTTP")
+	}
+}
