@@ -96,8 +96,7 @@ func (c *Client) CreateReplication(ctx context.Context, instanceID string, req C
 		if err := checkID("SourceNodeID", req.SourceNodeID); err != nil {
 			return "", err
 		}
-		node := req.SourceNodeID // a copy: &req.SourceNodeID would move all of req to the heap
-		body.SourceNodeID = &node
+		body.SourceNodeID = req.SourceNodeID
 	}
 	buf, err := json.Marshal(body)
 	if err != nil {

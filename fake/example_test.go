@@ -68,7 +68,7 @@ func Example() {
 	fmt.Println("bad limit:", status, body)
 	// Output:
 	// create: 200 true
-	// list: 200 {"replications":[{"catchup_stage":"incremental","percentage":100,"source_database":"source_database","stage":"incremental","status":"normal","target_database":"source_database"}],"total_count":1}
+	// list: 200 {"ext_text":null,"replications":[{"catchup_stage":"incremental","percentage":"100","source_database":"source_database","stage":"incremental","status":"normal","target_database":"source_database"}],"total_count":1}
 	// bad limit: 400 {"error_code":"DBS.280001","error_msg":"Invalid request: parameter \"limit\" in query: number must be at least 1"}
 }
 
@@ -156,7 +156,7 @@ func ExampleServer_Advance() {
 	show := func() {
 		j, _ := s.Job(created.JobID)
 		r := s.Replications("54e42160670e48e789af7075e1efea1fin16")[0]
-		fmt.Println(j.Status, *j.Process, *r.Stage, *r.CatchupStage, *r.Percentage)
+		fmt.Println(j.Status, *j.Process, *r.Stage, *r.CatchupStage, r.Percentage)
 	}
 	show()
 	s.Advance(2)

@@ -3,6 +3,8 @@ package fake
 import (
 	"context"
 	"errors"
+
+	"github.com/gaussdb-tools/chreplication/wiretype"
 )
 
 // api implements the generated StrictServerInterface over the store. The
@@ -38,7 +40,7 @@ func (a api) ListClickHouseDataBaseReplication(_ context.Context, req ListClickH
 		offset = int(*p)
 	}
 	total, page := a.s.store.list(req.InstanceID, limit, offset)
-	return ListClickHouseDataBaseReplication200JSONResponse{TotalCount: int32(total), Replications: page}, nil
+	return ListClickHouseDataBaseReplication200JSONResponse{TotalCount: wiretype.Int(total), Replications: page}, nil
 }
 
 func (a api) DeleteClickHouseDataBaseReplication(_ context.Context, req DeleteClickHouseDataBaseReplicationRequestObject) (DeleteClickHouseDataBaseReplicationResponseObject, error) {

@@ -18,6 +18,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gaussdb-tools/chreplication/wiretype"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -40,51 +41,6 @@ func (e JobStatus) Valid() bool {
 	case JobStatusPending:
 		return true
 	case JobStatusRunning:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReplicationCatchupStage.
-const (
-	ReplicationCatchupStageFailed      ReplicationCatchupStage = "failed"
-	ReplicationCatchupStageFull        ReplicationCatchupStage = "full"
-	ReplicationCatchupStageIncremental ReplicationCatchupStage = "incremental"
-	ReplicationCatchupStageOther       ReplicationCatchupStage = "other"
-	ReplicationCatchupStageWait        ReplicationCatchupStage = "wait"
-)
-
-// Valid indicates whether the value is a known member of the ReplicationCatchupStage enum.
-func (e ReplicationCatchupStage) Valid() bool {
-	switch e {
-	case ReplicationCatchupStageFailed:
-		return true
-	case ReplicationCatchupStageFull:
-		return true
-	case ReplicationCatchupStageIncremental:
-		return true
-	case ReplicationCatchupStageOther:
-		return true
-	case ReplicationCatchupStageWait:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReplicationStatus.
-const (
-	ReplicationStatusAbnormal ReplicationStatus = "abnormal"
-	ReplicationStatusNormal   ReplicationStatus = "normal"
-)
-
-// Valid indicates whether the value is a known member of the ReplicationStatus enum.
-func (e ReplicationStatus) Valid() bool {
-	switch e {
-	case ReplicationStatusAbnormal:
-		return true
-	case ReplicationStatusNormal:
 		return true
 	default:
 		return false
@@ -139,13 +95,17 @@ type ErrorResponse struct {
 // `54e42160670e48e789af7075e1efea1fin16`, canonical UUIDs).
 type ID = string
 
-// Job An asynchronous job.
+// Job An asynchronous job (Huawei's `GetJobInfoDetail`).
 type Job struct {
-	// Created When the job was created, as `2018-08-06T10:41:14+0000` (UTC offset without colon).
-	Created *string `json:"created,omitempty"`
+	// Created When the job was created, as `2018-08-06T10:41:14+0800` (any UTC
+	// offset, without colon); empty while the job is being created.
+	Created string `json:"created"`
 
 	// Ended When the job ended, same format as `created`; empty while it runs.
 	Ended *string `json:"ended,omitempty"`
+
+	// Entities Details that depend on the job; free-form.
+	Entities *map[string]interface{} `json:"entities,omitempty"`
 
 	// FailReason Why the job failed; empty unless `status` is `Failed`.
 	FailReason *string `json:"fail_reason,omitempty"`
@@ -154,12 +114,12 @@ type Job struct {
 	ID string `json:"id"`
 
 	// Instance The instance the job works on.
-	Instance *JobInstance `json:"instance,omitempty"`
+	Instance JobInstance `json:"instance"`
 
 	// Name Job name, such as the operation that started it.
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name"`
 
-	// Process Progress of a running job, such as `40%`.
+	// Process Progress of a running job, such as `60%`; `""` otherwise.
 	Process *string `json:"process,omitempty"`
 
 	// Status Job status. `Completed` and `Failed` are final.
@@ -178,51 +138,60 @@ type JobIDResponse struct {
 // JobInstance The instance the job works on.
 type JobInstance struct {
 	// ID Instance ID.
-	ID *string `json:"id,omitempty"`
+	ID string `json:"id"`
 
 	// Name Instance name.
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name"`
 }
 
-// ListReplicationsResponse One page of synchronization tasks.
+// ListReplicationsResponse One page of synchronization tasks (Huawei's `ChDatabaseReplicationListResponse`).
 type ListReplicationsResponse struct {
+	// ExtText An operation of the GaussDB(for MySQL) instance that affects the
+	// tasks (a restart, a change of flavor, a switchover), or `null`.
+	ExtText *string `json:"ext_text"`
+
 	// Replications The tasks of this page.
 	Replications []Replication `json:"replications"`
 
 	// TotalCount Number of tasks in all pages.
-	TotalCount int32 `json:"total_count"`
+	TotalCount wiretype.Int `json:"total_count"`
 }
 
-// Replication One synchronization task.
+// Replication One synchronization task (Huawei's `ChDatabaseReplicationInfo`).
+// Huawei's schema requires every property, but Huawei's own example
+// leaves `source_database` out (read `target_database` instead) and
+// sends `catchup_stage: null`; this schema admits both.
 type Replication struct {
-	// CatchupStage Catch-up stage: waiting, failed, incremental, full copy, or other.
-	CatchupStage *ReplicationCatchupStage `json:"catchup_stage,omitempty"`
+	// CatchupStage Catch-up stage, with the values and the casing of `stage`; `null`
+	// in Huawei's example.
+	CatchupStage *string `json:"catchup_stage,omitempty"`
 
-	// Percentage Progress of the current stage, in percent.
-	Percentage *int32 `json:"percentage,omitempty"`
+	// Percentage Progress of the current stage, in percent. A string such as
+	// `"100"` in Huawei's schema and in every official SDK (which refuse
+	// a number here); Huawei's own example shows numbers (`0`, `100`).
+	// Servers send a string; clients must read both.
+	Percentage wiretype.IntString `json:"percentage"`
 
-	// SourceDatabase Name of the source database.
+	// SourceDatabase Name of the source database. May be left out; `target_database` then names it.
 	SourceDatabase *string `json:"source_database,omitempty"`
 
-	// Stage Stage of the task as the service names it (for example `full` or `incremental`).
-	Stage *string `json:"stage,omitempty"`
+	// Stage Synchronization stage: `wait`, `failed`, `incremental`, `full` or
+	// `other` in Huawei's schema; Huawei's example writes `Full`,
+	// `Incremental`, `Wait`. Compare without regard to case, and keep
+	// unknown values.
+	Stage *string `json:"stage"`
 
-	// Status Health of the task.
-	Status *ReplicationStatus `json:"status,omitempty"`
+	// Status Health of the task: `normal` or `abnormal`. Treat other values as
+	// unknown, not as an error.
+	Status string `json:"status"`
 
 	// TargetDatabase Name of the ClickHouse database it is synchronised into.
-	TargetDatabase *string `json:"target_database,omitempty"`
+	TargetDatabase string `json:"target_database"`
 }
-
-// ReplicationCatchupStage Catch-up stage: waiting, failed, incremental, full copy, or other.
-type ReplicationCatchupStage string
-
-// ReplicationStatus Health of the task.
-type ReplicationStatus string
 
 // ShowJobResponse A job.
 type ShowJobResponse struct {
-	// Job An asynchronous job.
+	// Job An asynchronous job (Huawei's `GetJobInfoDetail`).
 	Job Job `json:"job"`
 }
 
@@ -1174,70 +1143,84 @@ func (sh *strictHandler) ShowGaussMySQLJobInfo(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3Fp7c9tGkv8qXbjdWmkPIAGKejGVP2grielH4jOd29QaWmEADAnYwAw8M5DEqPjdr3oGTxJ6OPZeXe4f",
-	"W8S8unu6f/2aOyviecEZZUpaszurIILkVFGhfy2YVIRFdHGBv2IqI5EWKuXMmlmLC+ArUAmFtJoFKiEK",
-	"EiL11+dZGn16wUtJgfGYjizborckLzJqzazjKZ1OvBP35NSl0zN6enZOVqfu6TH16IoSb5Uy78SyrRQP",
-	"KohKLNtiJMeV9WFXaWzZlqCfy1TQ2JopUVLbklFCc4LE/kXQlTWz/mPc8jc2o3K8uLC2W9t6K/hHGqkh",
-	"5qohaJlUlBGmIGX6l6DrlDM4OJpAQm9JTKM0JxlECREkQukd9vmdHJFj1zueRqvp+ZRG5yQ+OTs7Oj89",
-	"J94kDl0yzGthqPgGrP72mrB1SdZ0n9V6BBmlQnABOZWSrKkc1VQllMRUtHT95jTbdemI6YqUmbJmFmVO",
-	"KVEArMyt2Yfm9++JEzHr0rbUpsCNpBIpW1tbJFFQWXAmqVa851lKmfoBycGfEWeKMoV/kqLI0ogg8eOP",
-	"Ejm4a+V8Z2kOriIe4/YXz5ajyZk7OZ8gLXokl2trZr1PKMREkZBICjGnEhhXQG9TqUbW9qmy1eS9q8g2",
-	"TPRFa7gwUrVBllECRAJhkLJrkqUxNNYGXACBPJUyZWsQVPJSRFTT8hNR9IZsvlYW87eLn/4xco9cb0cW",
-	"CxZxIbSyz98AKVVCmap2hZStuMj1399SMHNWqRph8oYKGkO40XY1f7uAtWEYTW0lOFO1BUoqrtOIzmDq",
-	"enAQkthnXAC9LdAqQPFPlNkQkhhkumZElYIe2jB1j+BgxUWYxjFl+sMUDhg3tzF/uzi0fTadnMOBSgRX",
-	"KqPxoQ3H7gQIi+EYV1fnQskEJVFCwowejgBVKOTxBkpZkizb+MwAXypBJqSgEJYKcrJBzZqBEpQow4Ui",
-	"qpRQgaSWwshnKNslFddUfBOdd1134J4VFYxkWo5UVEd/w0td9vdtNjYGjQKg72jDyDv6uaRS7ePRP9CJ",
-	"KA5yw6JEcJZK7TsKwQsqVGrwwdjHVW3DWkhZ9svKmn14mIuLasXPiGTby10e8HOjb/qMBieMqMy5XSf0",
-	"5KMRivcObB1MddxPpJTy4hnqLLzZLP/r9WHjX7sUoEv9N5yO28IBAUFJDMLc1uEIXtOVAl4qW88tRJoT",
-	"sTGTUwmlpLG58NZHfRgSlb13b60r4CG6OuSwd0V76jE3UmnhG33SDDxUmZNpxwPbQNhGW2EwDmwIfB//",
-	"HQVo2D5D6xI8683XPoDFiMApAwKyIBFF47StnNy+pmytEmt2MrWtPGX1T89Gp42mZc2sf33419j3fX/k",
-	"+7eu6/j+rfej79+e/oh/nv94+feHx+HyL9aeb7StvuXtS6QPpvvG0sWH3cV6b8Cx1kEFrd8MEILzLvyi",
-	"pwpaZ9KZUOH2aIiFDhANU1DFHHV8lXWCkqANN4KBzXfUrsNs99ghRRsK/OYM0hgd4CqlYgYZVUY34nSd",
-	"KmlD4GgFguAqsBHLhUJ1uUlVAqSaDVz4TM/H+NBJ6C0UTTgp7TZcXlzIWuY+C54SEgc2RIRxlkYkg19/",
-	"XVzIwy/Uz7nzT+L87jrnl+2fV87l3wcV7yUPByVEamzmpYSPPNxXuUjDfTyE7tTc8Ecewg2RUM20teJN",
-	"XO/Mcc8c9+S9586m3syb/if6sgAOfn3/HPhqJanS0ualgohnnB0O6xuLHz1dz7FBIuSbKEfTUBEUfAc0",
-	"L9QGbpI0o5AqECWTg4etSJpdCUoqz7x75KY5ESfSuN64ZBmVEgITEQSIpMGPekYweEw6wNBLHsLiYnh6",
-	"pWaP+fWXPKzTPFzGBlEXz8GRFiSQJ7xxEyfqzE+bA40hVYMEFYJHVMrBZGstUBR8BQTFzNCmPvKwA0lT",
-	"96/DUjHSG6bYjI0geM4xVsJbNcZbiRmIoLBKGclGnWTlrfEBlm29M6RYttVsYNmWWTyUxfSRyDg8Q94Q",
-	"/KDgL+6HdQwwW/+8a3JG4hERIqUSXbOeFSWErQfCpY88vLpffb6DFc8yfoNKrpEsWCb8RgcibzbLz5nW",
-	"kBXX8u8jy8MCqE69j/eOfu5z3qkpVFjBxScJmIbsMjfE2KLF2EGtGdbyZhUOD7uaPU5ep1J1wlp5/4X+",
-	"wigUlU9rgtvfK/sh8pPcZ010Nh6Wk15olCSVenudtSuay8cMv0O11XJGhCAb/Zsrkl1FvGQDQfrPZR6i",
-	"p1tVBGC8lGX6fM2GwVNdrlFHE6M3aY725TYnpUzRNRV7atM92O6LYEiVumwMynxI1gMei6goKYsrqQar",
-	"JM9x2CkL0OMzuCEpen67wnT06pGgOWWKZDasyiyDiBcbG8MlrhITltUIg4st4zc0onTW4ucyw//0qgGU",
-	"sa2CiggnD9HZxVKNCKUQlClDNlIJ1erhWyK35pY81334zuyhFOwLcqlhJB/iaKkqm1GVutfepw5I0Vgl",
-	"YpfOmaq8GAIUY6Cj1Y54g8MvciIvKMlU0j28e40MxYdXRcLqz6HbUkSsqXqinDpF0ybBSRWGBp10OIaU",
-	"Kf5EfEIof8nDB9KH4Qjuo4n9HokchjB/wEpRxDQqRao2S1xsjpi/Wr4aoOfVePmqreHYECwvXjkv3syf",
-	"O8sX88nxCcwjjCO+v5u/2tqwTNeMxi90hVJ+f5d43yWT6rNe//1dQm+3gY0pX16UGJ/wayqMcTSxtDDV",
-	"CDjIqUp4bMOv7xY2SK7jmc8lFRvbZ1IfBaYaKm1Yvpg7SE91dyGPN4fGgZoSsd7ybxITmGX8ybkgigY+",
-	"Owgmrnvieu7kvXfsTt3jfwY2EAU5lwq8Y8hTVir06atVVWaqs4c1Rz1nPgt+c6oCtbPAQFXRvOACU/JI",
-	"UJ29kEwCiWN9dCV45z3/RFlg8oXBsu68VAkXFUy22kWK9BXVLmExf6M3GfCc8zdQShQrjs+0AK5JVjaK",
-	"jYSUWhsqOioxdiuAPsNtgre/LN/D+PpoTEqVjPWGMhjBf+uKKZr4ZAoJL4V8gJXfHGTGHLXPyVaHxyte",
-	"l9lIpF1ctTZKOj4HcpIyRVJGhbRsqxQZnqZUIWfj8TpVSRmOIp6P1xgtxaGjOM/kuLeFtV8pa20ZyFDF",
-	"5+A9KUUpL54ddmCAKd5rt/xN+qyDFy/ez99W9RvfwlWDjs+3Dm3IUql0IBxTDGpBJVxSn2lXbuuBKiAc",
-	"jDwpiZIq0jQhv4SSqTRDoKIsxmvx2bxXR56BpCwGmqJPA8J0qVnfLHqkoHtbARzwUAs81qWFh5TCbnUs",
-	"VXJAx4xyVap2qOvFhMEOwsDBDsAcaqJ61hCA4muqqUcD1ybY2LTJKXo2qWXwwzUVm15tZqeU3cTvwZ3f",
-	"KVz4lg1+W7vwrS3u9/5p5XFdc65PY1ou/IbBwdT1dDXc9tnUndownZzrOjf+c1TBVlXXub29vQ10TUhq",
-	"1iTPqUrRyepZOjDRaOczXeqW30GkOx0S8lKqqthN2AYYZ87k9rZT9CZ1seomIYoiECOFuJmx5iyNaOWm",
-	"alQqSJRQZzJy9+zv5uZmRPTwiIv1uForx68Xz3/4efmDXoM+MVW6CTdgaDv+ds9k5m8Xlm1dUyGN5Xoj",
-	"1+zJC8pIkVoz62jkjo4sXWVJtFtDLb1rW3fbcW2wcnzXqYZuxxEenuDhY9EPYtd0IObGTKOKfIayh4EQ",
-	"QqNB0DkzsIHXWQheEeC1ou9vMvlFXJ3UbnNBFHlGZLd4r9ltG8UfnpAe1OfaplTruW7TXtT+tcXuLM11",
-	"eDzQWPTcpwet3lCi8RihioP8lBYQ0hUXJvnUwjI4dx/Fpi41TLL7pcnQ5U4rdOK6X9YO6ieNH/ZSm510",
-	"o5tNaAnuBfaWJBmVVhOh72xQB89tPLwX8lY7IG+9tNJ7cvfp3jR7qBFV6gBxBN2M29wvwpkO5ZEKYP3b",
-	"1/2VqRH3EC3NtYy77emtbR0/ZU23vadJrhTksXW9/q+OpMs8J2JT2Snc6+qlvok16kAvSb7c7lnvEAXt",
-	"lHH7UAIt6JHJnTcjT5jdPkxA5Sj4UEdwaYKMNgNK2VrjSRMb6cLhA50zHTz57FF4NPF25T1r56y6hTif",
-	"3VOJ01Vj2eSJuzU1n91XVNNur4+/pln6GAJXCcYzHm++DCAGDHzny3Cj88GWXtOQ3P3wZBO/t0W87SeZ",
-	"SpR0+7UgWVdELe+Mrs4oPXLCszPXmZ4de87Z+emZE4YnJArjKT05P346D/2a7kPYVBfvMLcPKWp01Xio",
-	"n0KgamEcaigN/nTgZK4TyP0AdS8+be2vDaLGd7UuX6GP3hpQwWRnCF54sYsuQW/5E3ChRQJBc37dQYL9",
-	"8OpCE/K4eX8T/T6NXDolxxNnujo6c6ZkeuQQj0ycCTklp/E0PFt53v+Ofhv5/7/Rb3OLf0i//2/6X/vB",
-	"Am63/LhbzYVlQaIqWcSUb758vlj4rGqe6y5bRtck0xN0ihjSug7tUIaZZlx3/jGN6hR2+g8ie1b5h99E",
-	"9t8AbS+H4OYjD+W9mRh6ctm85jLhx35XfKdXylBXDMYDF3XppcIU5CfeR4rBkOGx5KvtCQ/lKl/7lvTy",
-	"GyBT74WAdV/T32ra+L0pJ/0pvea7ZZk2+dO8er9Hrtc98V1yXSlsfI/jem1b8YnxW9MPtzzX/Ws3kWq7",
-	"zdsnI/Nunf8BbP6zIS2yBgRNqoOoL3n470bSbm7SbWHog9pa+IdL3Ms0Mz5cooGYF5ZDtvlOvxuXcJNw",
-	"SYGyuOApU5BwqepaqqnEVfXkkW6671Sdq6E78wh9O8o3SUluaBplvIxHEc8t27omIiVhVreR1013tH6i",
-	"HTGHcaESZ2rt6skLvRs8x+3ql+51R7zuffWWR8yRvFTJDZXKmZgPlEjlHHUGHQ+BpzTLmpmkMKPd6Wbj",
-	"SffH+e5UPFYSJxTk9zTTWzfnTDGC3PdmXyr6FRf5Rn7OHriCZsrXXUWPMe8PXYcSjhaptyunvQ89sXo4",
-	"nFOnmvpN5OY8JjXnm8hs1dGqL5dXb3mtregRMtJXv1avj7R4LhsE2pXTxb11GPNEcrBA0e/utB5j1DqZ",
-	"/jONvW7pTtAhm1dY4cZEG7pYUsUb+De590FEdaBu615u/ycAAP//",
+	"3Dv9c9s2lv/KG97urN0lJUqWZVmZzo0at42apM1F6bWzodeESEhETAEqAFpWPfrfbx7AT4m2lTZ7c3u/",
+	"2JII4H3gfb/HBycSq7XglGvljB+cNZFkRTWV5tuUK014RKdX+C2mKpJsrZngztiZXoFYgE4osHwV6IRo",
+	"SIgyv75MWXT7SmSKAhcx7TiuQ+/Jap1SZ+ycD+ig3xv6wwufDkb0YnRJFhf+xTnt0QUlvQXjvaHjOgwB",
+	"rYlOHNfhZIU7C2A3LHZcR9LfMiZp7Iy1zKjrqCihK4LI/kXShTN2/qNb0de1T1V3euXsdq7zTopPNNJt",
+	"xOWPoCJSU064BsbNN0mXTHA4OetDQu9JTCO2IilECZEkQu6dNuntn5Fzv3c+iBaDywGNLkk8HI3OLi8u",
+	"Sa8fz33STuvaYvEFSP31DeHLjCzpIanFEySUSikkrKhSZElVp8AqoSSmssLrV688ro5HTBckS7Uzdij3",
+	"MoUM4NnKGX8sv/+eeBF3rl1Hb9d4kNKS8aWzc517byk8/NVTt2ztCYMdSb21YFxT6YwXJFUUSZFUrQVX",
+	"1Ajoy5RRrr9FtPFrJLimXONHsl6nLCJ4TPeTQkofqvt4cAylN5GIEY2rb2ad/sjvX/YRZ/NkpZbO2PmQ",
+	"UIiJJnOiKMSCKuBCA71nSncQ6+PuwKD3Pkfb2SERzSuwVFjuu6CyKAGigHBg/I6kLIZSK0FIILBiSjG+",
+	"BEmVyGREDS7fE003ZPtneTF5N/3+l45/5vf2eDHlkZDSKMXkLZBMJ5Tr/FRgfCHkynz+koyZ8FwkCVcb",
+	"KmkM863Rv8m7KSwtwaiSCym4LjRVUXnHIjqGgd+DkzmJAy4k0Ps1ag9ocUu5C3MSg2JLTnQm6akLA/8M",
+	"ThZCzlkcU25+GMAJF/Y2Ju+mp27AB/1LONGJFFqnND514dzvA+ExnOPuHC5kXFISJWSe0tMOoAjNRbyF",
+	"TGUkTbcBtwaSKVAJWVOYZxpWZIuSNQYtKdGWCk10piA3poYLnYAjb2dU3lH5RWTe9/2We9ZUcpIaPlKZ",
+	"g/6ClzprnlsebBUaGUDf05KQ9/S3jCp9aLd+QWejBagtjxIpOFPGx6ylWFOpmbUPVj9uCh02TErTnxbO",
+	"+OPTVFzlO35Ei7e73qcBfy7lzcAo7YRllYVbd1ZHg0aTfQCwckQ5uO9JptTVNyiz8HY7+683p6UfrmOA",
+	"rvdfAB2PhRMCkpIYpL2t0w68oQsNItOuWbuWbEXk1i5mCjJFY3vhlS/72MYq9+DeKpch5ugSkcLGFR2I",
+	"x8RypTLf6LvG0EORGQ5qntoFwrdGC8Nu6EIYBPi3E6JiBxy1S4q0sd74AB6jBWYcCKg1iSgqp+usyP0b",
+	"ypc6ccbDgeusGC++9lx07qhaztj558d/doMgCDpBcO/7XhDc974LgvuL7/Dj5XfXXz39HK7/4rT40Kbm",
+	"HXKkaUwPlaVuH/Y3m7MBn1UOKqz8ZogmeFU3v+ipwsqZ1BbkdrvTRkLNELVjkMcmRRyW1oKXsApLwpbD",
+	"98SuRmwdbJugtQWIEw4sRge4YFSOIaXaykbMlkwrF0LPCBCEN6GLtlxqFJcN0wmQfDUIGXCzHuNIL6H3",
+	"sC7DTuVWYfX0ShU8D3h4TOgcuhARLjiLSAo//zy9UqefKZ8T7x/E+933Lq+rjzfe9VetgveDmLdyiBS2",
+	"WWQKPok5nLzKyIayvykIv6f6BzGf8oW4opqwNDw9FMjIOIO4zfZTe/946IYoyFe6Riz7fm/k+SPPH37o",
+	"+eNBb9wb/N0f+X4IJ6jqP394GXCxWCiqXXMjItMQiVTw0xdAV2u9hU3CUloCYArmFK8vh2JZeSi7PH4W",
+	"V7PGBYXuw0ZMBuP84LAJn2mQGVftisI1K9hE4pjZcPldjX02S2jiYlmtbKIW0zXlMYgSuxewkJR6iFcN",
+	"ZqUHC8LSG0lJHlnsk7ktqcSFNC6IyXhKlYLQRjQhsjP8zqwIW0ljLUz8QcxhetW+PFeT5+ISI2350l2R",
+	"yrTBwSeVkUOakKk2zjWMM+pMY2C6FaG1FBFVqjWpXEpkhVgAwavlKFSfxLxmUof+X8MXEAZO4IQgdELl",
+	"Jg9sDuBYfrbTYJ91IHwpMPpD2bLmKGc8EElhwThJO7U07Z31ao7rvLfIOa5THuC4jt3ckr/t2Vbjwg2D",
+	"SyzdUplrN9ZmbPGarh53YhhOV9HIgYEx9xMRKRlVGIiYVVFC+LIlOPwk5jePC9sLWIg0FRtUQ2O3w1ki",
+	"Nibserud/Zbm1svIcNOOPs2cHOpjtNek+ZDyWqUlt31C3irApGufuDbCppVHaZWodp0od+Hj5x1rdflt",
+	"JL5hSteie/X4Tf/EKaxz117G+L/nakjUrap7k5dJEQ3WDrew7Plt7oXe6xtN73Wr76p0Ppe1JwJuK3Zk",
+	"saCRNhYj4DmGGCEbc+ECyeUQz1uk5A5TfQJqw3SUiDsqT10TMvEsTUPrYfAjZpGFLT+4L1ljZLvAWDQM",
+	"BUwZdpqijqYr9Zy9rDESYeXAiZRka74LTdKbSGS8hX8/Zqs5BjiLHAEMk9PUwDfuzLo+U83TZ32rQGyF",
+	"RsgvITGu6dJUncrakDN2NkxS/NiZcl1/5LHVWkhtS5ioh86S6SSbdyKx6i7x6uK5p4VIVTdKanzrFgfa",
+	"TLUuyHUK93jtVrLTJuR11rXKdZs8PyvOxtpgHFeus1cFOdIK6B2VW8iFfOuapKZcLDYc8mJAwFNK7ij6",
+	"5GaeFRqbeWKyulATuaS69gzFnZL41GZGivIYQxeioyRb3yhNlnQMRnxf5PUNix6JV0wrmAudWLneC/Lq",
+	"Bxyy6yU+9rI1mOc2YDP6eEfSjCrj1YyRJ6YkhnmAWYle1CATcMYrLuQcOFLB1lRGlBeIEb7NE+hapAxf",
+	"fcQo+e/w1V//E1rD44d9iT7Mr+uRgSEmk5JyXdDMOOSYdGAC9uBaRhA4Pd/HeKFOaMF8HuPPVjLEYsEi",
+	"RlKYXb2Gk03CogQkXWSKBpwAt0qbUElPX7TKDahEbFS+UMFJ6GOq3PN9I5a2rqMABQMtm0HzBUSmuKlg",
+	"lSlt6wWVJDym2TPLuy+s325bOej4ug68JVuYU0jzIseLFhXRGOyj81OPRYePiPlszyLk6hRuCNPIZBtS",
+	"4yfGI0lXKJWpeYAyblLJ0ISLbVLw4kD+YSOZRgPwHW53Ax5Om8f+gnA7gNEfhopFmiTpksgYtEB9o64R",
+	"r1tK1wHP+C1HUbFqeaR+PRbCvqIk1UnZeiHqdgwhR6dhaIWQzPNvHfhgSqaG9tImqBIfW62x1fSyiNqC",
+	"yd5NPi0ZtdZWWV5iGhObWjES9U6L5+Olfci1kNnKSsMMtbkbjEt/EPMnKj8YK7bGv0ckTW0BbAsaeJs0",
+	"yiTT2xlutiAmr2evW/B53Z29rsrvLoSzq9feq7eTl97s1aR/PoRJhCnU1w+T1zsXZmzJafzKNKHU1w9J",
+	"70XSz382+79+SOj9DqUYKcgwNcOAKncLRRlE2kIynKyoTkTsws/vpy4oYVK53zIqt27AlQEFtuGlXJi9",
+	"mniIT37xcxFvTysXlB+JHvtXbxbfeldE0zDgJ2Hf94d+z+9/6J37A//8H6ELRMNKKA29c1gxnqH2icUi",
+	"7xAUhZ+lQMvBAx7+6uU9SG8ao0OlaP+I3EIkqSk8kVQBiWMDOme890HcUp5Hj62du0mmEyFzI1OJJlmz",
+	"19SEddPJW3NISxoweQuZQrbi83HlgwvmICKZkYYcj5yN9eZNwPGY8N1Psw/QvTvrkkwnXXOgCjvw36bZ",
+	"hQF2fwCJyKR6gpRfPSTGgjqkZGcqAwtRdEhIZHxHvrfhImBFGNeEcSpR6TKZIjSt12rc7R7nZZzDJkdl",
+	"CIC05Q4nH0gmM3X1zWnNhnAtGh31v6mA14zNqw+Td3npPXBwV2sgGTinLqRMaWOdY4rZO+hEqCItsWY7",
+	"z25b02hKoqRIV0z6oiDjmqVo5TDs6wQ84JNGC3Bs/T5lxhATbrqE5mbRIYX12wrhRMwNw2NTFX5KKNxK",
+	"xjCIPJQxK1y5qJ2aVh/hsGdh4GTPwJwapBraEIIWS2qwRwU3KljqtC2eNHTS8OBbE1fVy+p7XciyGBE+",
+	"BLWac+C4EFRl58DZ4XkfjutsmnZhAY0bvqDnPRn4PdPIdAM+8AcuDPqXpkWJf85ys5WX5O/v7+9DU863",
+	"EbQSK6oZhi1mlfWmaO0CbrqUai+Os31KwrfABff69/e1fmXhaWGTEI2BJ9jwP95abU5ZRHM3VVilNYkS",
+	"6vU7/oH+bTabDjGPO0Iuu/le1X0zffntj7NvzR5030ybOYsWRdtz1gcqM3k3dVwHI1eruf2Ob88Ua8rJ",
+	"mjlj56zjd84cUyBPjFtDKX2opjN23UJhVfeh1sjadSMEniDwrmwmhUvakje/YcoWEB6peBzGH8YahDWY",
+	"oQuiqJzgFQFeK/r+sqAxjXNI1TGYbX7TzDYNudUs0McjUvwCrmu7bD3fLydIjH+tbHfKVky3z470/Lby",
+	"ALm35YGe79eKBb2DYsHxkyTucwRpAXgAzOlCSFtxM0y19vAxymxfoZ00//MKH8fTcr03FdP3/eMnA2z4",
+	"LaIMg/+2BsaPebqHOhVWoShmCSbBhqiRois3/28Sb8KtLcF0wVgayrWxh0VGcVCCGAf8MGUkaZoLv8pz",
+	"d5WtVkRuMVkocpuKiCLNQcVG99Gs9iHW+8WzjweFCLuqXgHwWxJIR1Oly1B97GA+VYXwY6dIVJyWFMPu",
+	"RUl8FrSR+wJGLVWrg3oC0Dwl0e0mYZre+H5vdDPsDS4Gg4vL44DXQGNa+IdgXtz0++f98+HlwJQ/GtXD",
+	"M5s8GN9mhjbKq53kdkw13J+tPBlE/vDtOqzBxDq5Ts/3nbarVgS1pWIG++x7sCccMKC32x09XvNoAb1t",
+	"0iYzaVQH6rV0a92KspnBoyj9FE/NAMnAGpE2XEpj063P3+1c5/yYPfX5JYNybh6f29cYcDMMK+UEmQKP",
+	"BsTK3MUS5aBRmr3eHfi4NgyqJd1qYhQV55nFteHZI1ZXE5ooHmvRNvI0s6F4VWQwFU9eq0KYzuJTnQpM",
+	"MQL+bBBhs9I8xixCWF3vvQX8keabafOpsnCz30YL+GN9NGPWm1GKnQZ7Lk7J0/BvRLz9vIG4FhXf+6V9",
+	"kuvJmaVy4mr/h6NV/NEZuL0WhZYZ3f0Z119vgjq9EV2MKD3z5qOR7w1G5z1vdHkx8ubzIYnm8YAOL8+P",
+	"p6HZxn3KNhVtqoMxi2LW04xgcAgtpuG/nXGy1wnkcQP1qH3auX821eg+FLJ8gxHqzhqVlOq2GrQW633r",
+	"Eja2H2EXKksg6Urc1SzBYRJyZRB5Xr2/iHxfRD4dkPO+N1icjbwBGZx5pEf6Xp9ckIt4MB8ter3/Hfm2",
+	"/P9/I9/2Fv+QfP/f9L/uk12heoX/oEU0W5MoL6lwwb3J7OV0GvB8OtAM3aR0SVKzwGQ3c1q09jzKIxGb",
+	"tkGebBZdspY3Qxpa+YdfDmkOOe+u28zNJzFXj9YrZqYfWIyr2/DjcOxvb5iKo6xYGw9CFgXK3KYgPfGh",
+	"pWgNGZ4rUVRDY22Z+p99qeb6C1imxpCj89jcolPOFjaWDIslfr6kmgisz8ShqCgtpPmSlxiKUvZqq35L",
+	"G9Wvka19UR6bGgPGBZf9Tm846vQ6ff9sfHbmD6tq+8s0U9qWKop3UW5YbBSdDEZ0cLZY9IejxSDy6eji",
+	"cnjej4fndHgW+4s54/5F525ljEBjsNBx7AjgcQFJc/7P7Dvy3bKiFVC6Tc/vVUNQR4ae5ayfU88Aq5m5",
+	"4/O6/SbeEy7l381BIGlA0BLUHMEPYv6vdgD1lKrenzSAqkbXx2s8y3YqP16jXts3X9pMynvz3p+CTSIU",
+	"hUJLIBFKF40SW2bPNaxjxgP3Wkr5owf7EuGus9ompoQVpSKLO5FYmcKGZGSeV+fswuYrdhH3uJA68QbO",
+	"vpzYghi8xOOKNxWL2b1i1LOxPeKeEplONlRpr29/oERp76z20OuhvczstnIlWdun9eX24H79y+X+UgSr",
+	"iDeX5HeWmqNLOAMMfA+d8OeyfiGkMW9PXEG55M9dRYOw3h+6Di09w9LePp8OfmiwtYePV9TLl34RvnnP",
+	"cc37Ijxb1KTq8/nV2F5IK3qDlDTFr5LrM8Oe69IC7fPp6tHykX11pbWu0mzdVt6iUzmY5hzlwSjEXqyk",
+	"yuny+dYGSabGk4dJ+LkdyRpAM7NxvfufAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/gaussdb-tools/chreplication/wiretype"
 )
 
 // jobFinalStep is the step at which a job ends; steps 1 to jobFinalStep-1
@@ -194,28 +196,28 @@ func (st *store) list(instanceID string, limit, offset int) (int, []Replication)
 
 // view shows a replication in the wire model; the caller holds mu.
 func (st *store) view(r *replication) Replication {
-	status := ReplicationStatusNormal
-	stage, catchup, pct := "incremental", ReplicationCatchupStageIncremental, int32(100)
+	status := "normal"
+	stage, catchup, pct := "incremental", "incremental", wiretype.IntString(100)
 	if j := r.job; j != nil {
 		st.refresh(j)
 		switch {
 		case j.step == 0:
-			stage, catchup, pct = "full", ReplicationCatchupStageWait, 0
+			stage, catchup, pct = "full", "wait", 0
 		case j.step < jobFinalStep:
-			stage, catchup, pct = "full", ReplicationCatchupStageFull, int32(j.step*100/jobFinalStep)
+			stage, catchup, pct = "full", "full", wiretype.IntString(j.step*100/jobFinalStep)
 		case j.failReason != "":
-			status = ReplicationStatusAbnormal
-			stage, catchup, pct = "full", ReplicationCatchupStageFailed, int32((jobFinalStep-1)*100/jobFinalStep)
+			status = "abnormal"
+			stage, catchup, pct = "full", "failed", wiretype.IntString((jobFinalStep-1)*100/jobFinalStep)
 		}
 	}
 	db := r.database
 	return Replication{
 		SourceDatabase: &db,
-		TargetDatabase: &db,
-		Status:         &status,
+		TargetDatabase: db,
+		Status:         status,
 		Stage:          &stage,
 		CatchupStage:   &catchup,
-		Percentage:     &pct,
+		Percentage:     pct,
 	}
 }
 
@@ -254,15 +256,14 @@ func viewJob(j *job) Job {
 		ended = j.ended.UTC().Format(timeFormat)
 	}
 	created := j.created.UTC().Format(timeFormat)
-	name, instanceID, instanceName := j.name, j.instanceID, j.instanceName
 	return Job{
 		ID:         j.id,
-		Name:       &name,
+		Name:       j.name,
 		Status:     status,
-		Created:    &created,
+		Created:    created,
 		Ended:      &ended,
 		Process:    &process,
-		Instance:   &JobInstance{ID: &instanceID, Name: &instanceName},
+		Instance:   JobInstance{ID: j.instanceID, Name: j.instanceName},
 		FailReason: &failReason,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gaussdb-tools/chreplication/wiretype"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -34,51 +35,6 @@ func (e JobStatus) Valid() bool {
 	case JobStatusPending:
 		return true
 	case JobStatusRunning:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReplicationCatchupStage.
-const (
-	ReplicationCatchupStageFailed      ReplicationCatchupStage = "failed"
-	ReplicationCatchupStageFull        ReplicationCatchupStage = "full"
-	ReplicationCatchupStageIncremental ReplicationCatchupStage = "incremental"
-	ReplicationCatchupStageOther       ReplicationCatchupStage = "other"
-	ReplicationCatchupStageWait        ReplicationCatchupStage = "wait"
-)
-
-// Valid indicates whether the value is a known member of the ReplicationCatchupStage enum.
-func (e ReplicationCatchupStage) Valid() bool {
-	switch e {
-	case ReplicationCatchupStageFailed:
-		return true
-	case ReplicationCatchupStageFull:
-		return true
-	case ReplicationCatchupStageIncremental:
-		return true
-	case ReplicationCatchupStageOther:
-		return true
-	case ReplicationCatchupStageWait:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReplicationStatus.
-const (
-	ReplicationStatusAbnormal ReplicationStatus = "abnormal"
-	ReplicationStatusNormal   ReplicationStatus = "normal"
-)
-
-// Valid indicates whether the value is a known member of the ReplicationStatus enum.
-func (e ReplicationStatus) Valid() bool {
-	switch e {
-	case ReplicationStatusAbnormal:
-		return true
-	case ReplicationStatusNormal:
 		return true
 	default:
 		return false
@@ -112,7 +68,7 @@ type CreateReplicationRequest struct {
 	SourceInstanceID ID `json:"source_instance_id"`
 
 	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID *ID `json:"source_node_id,omitempty"`
+	SourceNodeID ID `json:"source_node_id,omitempty"`
 }
 
 // DatabaseName A MySQL database name: 1 to 64 characters, any but `/`, `\`, `.` and
@@ -133,28 +89,32 @@ type ErrorResponse struct {
 // `54e42160670e48e789af7075e1efea1fin16`, canonical UUIDs).
 type ID = string
 
-// Job An asynchronous job.
+// Job An asynchronous job (Huawei's `GetJobInfoDetail`).
 type Job struct {
-	// Created When the job was created, as `2018-08-06T10:41:14+0000` (UTC offset without colon).
-	Created *string `json:"created,omitempty"`
+	// Created When the job was created, as `2018-08-06T10:41:14+0800` (any UTC
+	// offset, without colon); empty while the job is being created.
+	Created string `json:"created"`
 
 	// Ended When the job ended, same format as `created`; empty while it runs.
-	Ended *string `json:"ended,omitempty"`
+	Ended string `json:"ended,omitempty"`
+
+	// Entities Details that depend on the job; free-form.
+	Entities map[string]interface{} `json:"entities,omitempty"`
 
 	// FailReason Why the job failed; empty unless `status` is `Failed`.
-	FailReason *string `json:"fail_reason,omitempty"`
+	FailReason string `json:"fail_reason,omitempty"`
 
 	// ID Job ID.
 	ID string `json:"id"`
 
 	// Instance The instance the job works on.
-	Instance *JobInstance `json:"instance,omitempty"`
+	Instance JobInstance `json:"instance"`
 
 	// Name Job name, such as the operation that started it.
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name"`
 
-	// Process Progress of a running job, such as `40%`.
-	Process *string `json:"process,omitempty"`
+	// Process Progress of a running job, such as `60%`; `""` otherwise.
+	Process string `json:"process,omitempty"`
 
 	// Status Job status. `Completed` and `Failed` are final.
 	Status JobStatus `json:"status"`
@@ -172,51 +132,60 @@ type JobIDResponse struct {
 // JobInstance The instance the job works on.
 type JobInstance struct {
 	// ID Instance ID.
-	ID *string `json:"id,omitempty"`
+	ID string `json:"id"`
 
 	// Name Instance name.
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name"`
 }
 
-// ListReplicationsResponse One page of synchronization tasks.
+// ListReplicationsResponse One page of synchronization tasks (Huawei's `ChDatabaseReplicationListResponse`).
 type ListReplicationsResponse struct {
+	// ExtText An operation of the GaussDB(for MySQL) instance that affects the
+	// tasks (a restart, a change of flavor, a switchover), or `null`.
+	ExtText string `json:"ext_text"`
+
 	// Replications The tasks of this page.
 	Replications []Replication `json:"replications"`
 
 	// TotalCount Number of tasks in all pages.
-	TotalCount int32 `json:"total_count"`
+	TotalCount wiretype.Int `json:"total_count"`
 }
 
-// Replication One synchronization task.
+// Replication One synchronization task (Huawei's `ChDatabaseReplicationInfo`).
+// Huawei's schema requires every property, but Huawei's own example
+// leaves `source_database` out (read `target_database` instead) and
+// sends `catchup_stage: null`; this schema admits both.
 type Replication struct {
-	// CatchupStage Catch-up stage: waiting, failed, incremental, full copy, or other.
-	CatchupStage *ReplicationCatchupStage `json:"catchup_stage,omitempty"`
+	// CatchupStage Catch-up stage, with the values and the casing of `stage`; `null`
+	// in Huawei's example.
+	CatchupStage string `json:"catchup_stage,omitempty"`
 
-	// Percentage Progress of the current stage, in percent.
-	Percentage *int32 `json:"percentage,omitempty"`
+	// Percentage Progress of the current stage, in percent. A string such as
+	// `"100"` in Huawei's schema and in every official SDK (which refuse
+	// a number here); Huawei's own example shows numbers (`0`, `100`).
+	// Servers send a string; clients must read both.
+	Percentage wiretype.IntString `json:"percentage"`
 
-	// SourceDatabase Name of the source database.
-	SourceDatabase *string `json:"source_database,omitempty"`
+	// SourceDatabase Name of the source database. May be left out; `target_database` then names it.
+	SourceDatabase string `json:"source_database,omitempty"`
 
-	// Stage Stage of the task as the service names it (for example `full` or `incremental`).
-	Stage *string `json:"stage,omitempty"`
+	// Stage Synchronization stage: `wait`, `failed`, `incremental`, `full` or
+	// `other` in Huawei's schema; Huawei's example writes `Full`,
+	// `Incremental`, `Wait`. Compare without regard to case, and keep
+	// unknown values.
+	Stage string `json:"stage"`
 
-	// Status Health of the task.
-	Status *ReplicationStatus `json:"status,omitempty"`
+	// Status Health of the task: `normal` or `abnormal`. Treat other values as
+	// unknown, not as an error.
+	Status string `json:"status"`
 
 	// TargetDatabase Name of the ClickHouse database it is synchronised into.
-	TargetDatabase *string `json:"target_database,omitempty"`
+	TargetDatabase string `json:"target_database"`
 }
-
-// ReplicationCatchupStage Catch-up stage: waiting, failed, incremental, full copy, or other.
-type ReplicationCatchupStage string
-
-// ReplicationStatus Health of the task.
-type ReplicationStatus string
 
 // ShowJobResponse A job.
 type ShowJobResponse struct {
-	// Job An asynchronous job.
+	// Job An asynchronous job (Huawei's `GetJobInfoDetail`).
 	Job Job `json:"job"`
 }
 
