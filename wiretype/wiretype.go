@@ -15,14 +15,13 @@ import (
 )
 
 // Int is an integer that the service may send as a JSON number (100,
-// 100.0) or as a string of one ("100", " 100 ", "100%"). null, "", and a
-// value that holds no integer read as 0: the field is informative, and an
-// odd value in it must not make the whole answer unreadable. It is written
-// as a JSON number.
+// 100.0) or as a string holding one ("100", " 100 ", "100%"). null and ""
+// read as 0. Anything else (a word, an object, an array, a boolean) is an
+// error: the answer is broken, not merely unusual. It is written as a JSON
+// number.
 type Int int64
 
-// UnmarshalJSON reads a number, a string holding one, or null. Only input
-// that is not JSON at all is an error.
+// UnmarshalJSON reads a number, a string holding one, "" or null.
 func (i *Int) UnmarshalJSON(b []byte) error {
 	n, err := readInt(b)
 	*i = Int(n)
@@ -40,7 +39,8 @@ func (i Int) MarshalJSON() ([]byte, error) {
 // (and every client generated from it) expects.
 type IntString int64
 
-// UnmarshalJSON reads a number, a string holding one, or null, as Int does.
+// UnmarshalJSON reads a number, a string holding one, "" or null, as Int
+// does.
 func (i *IntString) UnmarshalJSON(b []byte) error {
 	n, err := readInt(b)
 	*i = IntString(n)
@@ -55,52 +55,39 @@ func (i IntString) MarshalJSON() ([]byte, error) {
 	return append(out, '"'), nil
 }
 
-var errNotJSON = errors.New("wiretype: not a JSON value")
+var errNotInteger = errors.New("wiretype: not an integer, nor a string holding one")
 
 // readInt reads the integer in a JSON value: a number (a fraction is
-// truncated; out of the int64 range is clamped), a string holding a number
-// (spaces and a trailing '%' allowed), or anything else as 0. It fails only
-// on bytes that are not one JSON value.
+// truncated; beyond the int64 range it is clamped), a string holding a
+// number (spaces and a trailing '%' allowed), "" or null (0).
 func readInt(b []byte) (int64, error) {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return 0, errNotJSON
+	if string(b) == "null" {
+		return 0, nil
 	}
-	switch b[0] {
-	case '"':
-		var s string
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
-			return 0, err
+			return 0, errNotInteger
 		}
 		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-		return parseNumber(s), nil
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		if !json.Valid(b) {
-			return 0, errNotJSON
+		if s == "" {
+			return 0, nil
 		}
-		return parseNumber(string(b)), nil
 	}
-	// null, true, false, an object or an array: no integer in it.
-	if !json.Valid(b) {
-		return 0, errNotJSON
-	}
-	return 0, nil
-}
-
-// parseNumber reads s as an integer, or as a float that it truncates and
-// clamps to the int64 range; anything else is 0.
-func parseNumber(s string) int64 {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n
+		return n, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	switch {
-	case err != nil && f == 0, math.IsNaN(f):
-		return 0
+	case math.IsNaN(f) || math.IsInf(f, 0) && err == nil: // "NaN", "Inf" spelled out
+		return 0, errNotInteger
 	case f >= math.MaxInt64:
-		return math.MaxInt64
+		return math.MaxInt64, nil
 	case f <= math.MinInt64:
-		return math.MinInt64
+		return math.MinInt64, nil
+	case err != nil:
+		return 0, errNotInteger
 	}
-	return int64(f)
+	return int64(f), nil
 }

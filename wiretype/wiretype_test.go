@@ -13,9 +13,9 @@ func TestReadEveryForm(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int64{
 		`100`: 100, `0`: 0, `-3`: -3, `100.0`: 100, `99.9`: 99, `1e2`: 100,
-		`"100"`: 100, `" 42 "`: 42, `"60%"`: 60, `"7.5"`: 7,
-		`null`: 0, `""`: 0, `"abc"`: 0, `true`: 0, `{"a":1}`: 0, `[1]`: 0,
-		`1e400`: math.MaxInt64, `-1e400`: math.MinInt64, `"NaN"`: 0,
+		`"100"`: 100, `" 42 "`: 42, `"60%"`: 60, `"7.5"`: 7, `"-1"`: -1,
+		`null`: 0, `""`: 0, `" % "`: 0,
+		`1e400`: math.MaxInt64, `-1e400`: math.MinInt64, `"9223372036854775808"`: math.MaxInt64,
 	} {
 		var s struct {
 			A Int       `json:"a"`
@@ -27,9 +27,9 @@ func TestReadEveryForm(t *testing.T) {
 	}
 }
 
-func TestNotJSONIsAnError(t *testing.T) {
+func TestNoIntegerIsAnError(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{``, `1x`, `"open`, `nul`} {
+	for _, in := range []string{``, `1x`, `"open`, `nul`, `"abc"`, `"many"`, `true`, `{"a":1}`, `[1]`, `"NaN"`, `"Inf"`, `"1e400x"`} {
 		var i Int
 		assert.Error(t, i.UnmarshalJSON([]byte(in)), in)
 		var s IntString
