@@ -12,52 +12,40 @@ import (
 	"time"
 )
 
-// Operation names, as the spec's operationIds.
-const (
-	opCreate = "CreateClickHouseDataBaseReplication"
-	opList   = "ListClickHouseDataBaseReplication"
-	opDelete = "DeleteClickHouseDataBaseReplication"
-	opJob    = "ShowGaussMySqlJobInfo"
+// operation describes one API operation to the transport: its name (the
+// spec's operationId) and whether sending it twice is harmless.
+type operation struct {
+	name       string
+	idempotent bool
+}
+
+// The operations, as the spec's operationIds.
+var (
+	opCreate = &operation{"CreateClickHouseDataBaseReplication", false}
+	opList   = &operation{"ListClickHouseDataBaseReplication", true}
+	opDelete = &operation{"DeleteClickHouseDataBaseReplication", false}
+	opJob    = &operation{"ShowGaussMySqlJobInfo", true}
 )
 
-// response is an answer read in full (through a size limit).
-type response struct {
-	op, method, path string
-	status           int
-	header           http.Header
-	body             []byte
+type operationKey struct{}
+
+// operationOf returns the operation a request belongs to, as call put it in
+// the request's context. A request that did not come through call (a
+// caller's own use of the doer) is treated as a write of an unknown
+// operation: never re-sent once it may have reached the service.
+func operationOf(ctx context.Context) *operation {
+	if op, ok := ctx.Value(operationKey{}).(*operation); ok {
+		return op
+	}
+	return &operation{name: "request"}
 }
 
-// newRequest returns a request for rawURL, which starts with the project's
-// URL (c.base, see projectBase) and is escaped, with ctx and the headers of
-// the operation: Content-Type when body is not nil, X-Language when the
-// client has a language. The URL is the one the generated request builders
-// make, parsed once.
-func (c *Client) newRequest(ctx context.Context, method, rawURL string, body []byte) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, r)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.language != "" {
-		req.Header.Set("X-Language", c.language)
-	}
-	return req, nil
-}
-
-// send builds, authenticates and sends a request, retrying as the client's
-// RetryPolicy and the operation's idempotency allow, and re-sending once with
-// refreshed credentials after a 401. build makes the request of one attempt,
-// with the context it is given. send returns the last answer, whatever its
-// status, or the error that kept any answer from arriving. The answer is a
-// value, which the operations decode in place: it never needs the heap.
-func (c *Client) send(ctx context.Context, op string, idempotent bool, build func(context.Context) (*http.Request, error)) (response, error) {
+// call runs one operation through the generated client: send is the
+// generated method, called with a context that carries the operation and
+// the client's per-call timeout. It returns the answer, whose body the
+// transport has read in full, when its status is 2xx, and an *APIError
+// otherwise.
+func (c *Client) call(ctx context.Context, op *operation, send func(ctx context.Context) (*http.Response, error)) (*http.Response, error) {
 	if c.timeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -65,68 +53,257 @@ func (c *Client) send(ctx context.Context, op string, idempotent bool, build fun
 			defer cancel()
 		}
 	}
+	resp, err := send(context.WithValue(ctx, operationKey{}, op))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, apiErrorOf(op, resp)
+	}
+	return resp, nil
+}
+
+// json200 is what every generated Parse...Response result has.
+type json200[T any] interface{ GetJSON200() *T }
+
+// decoded returns the 2xx model of an answer: what the generated parser
+// (whose result and error are r and parseErr) decoded when the answer said
+// it is JSON, else the body decoded into the same generated model. An
+// answer whose body is not a JSON object, or does not decode, gives an
+// error wrapping ErrInvalidResponse.
+func decoded[T any, R json200[T]](resp *http.Response, r R, parseErr error) (*T, error) {
+	body := bodyOf(resp)
+	if !startsWithObject(body) {
+		what := "an empty body"
+		if len(body) > 0 {
+			what = "a body that is not a JSON object"
+		}
+		return nil, invalidAnswer(resp, what)
+	}
+	if parseErr != nil {
+		return nil, invalidAnswer(resp, "malformed JSON: "+parseErr.Error())
+	}
+	if v := r.GetJSON200(); v != nil {
+		return v, nil
+	}
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, invalidAnswer(resp, "malformed JSON: "+err.Error())
+	}
+	return &v, nil
+}
+
+// invalidAnswer returns an error wrapping ErrInvalidResponse for a 2xx
+// answer.
+func invalidAnswer(resp *http.Response, what string) error {
+	msg := strconv.Itoa(resp.StatusCode) + " with " + what
+	if req := resp.Request; req != nil {
+		msg = req.Method + " " + req.URL.EscapedPath() + ": " + msg
+	}
+	if id := resp.Header.Get("X-Request-Id"); id != "" {
+		msg += " (request ID " + clean(id) + ")"
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidResponse, msg)
+}
+
+// apiErrorOf is the *APIError of a non-2xx answer.
+func apiErrorOf(op *operation, resp *http.Response) *APIError {
+	method, path := "", ""
+	if req := resp.Request; req != nil {
+		method, path = req.Method, req.URL.EscapedPath()
+	}
+	return newAPIError(op.name, method, path, resp.StatusCode, resp.Header, bodyOf(resp))
+}
+
+// readBody is the body of an answer the transport has read in full: the
+// generated parsers read it as any body, and the facade takes the bytes
+// without copying them.
+type readBody struct {
+	bytes.Reader
+	b []byte
+}
+
+func (*readBody) Close() error { return nil }
+
+func newReadBody(b []byte) *readBody {
+	r := &readBody{b: b}
+	r.Reset(b)
+	return r
+}
+
+// bodyOf returns the bytes of an answer's body as the transport read them.
+func bodyOf(resp *http.Response) []byte {
+	if rb, ok := resp.Body.(*readBody); ok {
+		return rb.b
+	}
+	return nil
+}
+
+// doer is the HttpRequestDoer the facade gives the generated client: every
+// request of every operation goes through Do, which adds what the
+// generated code does not do. It retries as the client's RetryPolicy and
+// the operation's idempotency allow (a write refused by a busy instance
+// included), re-sends once with refreshed credentials after a 401, reads
+// every answer through a size limit and never follows a redirect (the
+// client's http.Client refuses them).
+type doer struct{ c *Client }
+
+// Do sends req, whose headers (credentials included) the generated client
+// and the request editors have set, and returns the last answer, whatever
+// its status, with its body read in full (a successful answer up to the
+// client's limit, an error answer cut at 64 KiB). A retry sends a copy of
+// req, authenticated again. Do returns an error when no answer could be
+// used: the network failed, the context ended, or a successful answer was
+// too large.
+func (d doer) Do(req *http.Request) (*http.Response, error) {
+	c := d.c
+	ctx := req.Context()
+	op := operationOf(ctx)
 	attempts := c.retry.attempts()
+	start := time.Now()
+	busy := 0
 	reauthenticated := false
+	r := req
 	for n := 1; ; n++ {
-		req, err := build(ctx)
-		if err != nil {
-			return response{}, fmt.Errorf("chreplication: %s: building the request: %w", op, err)
-		}
-		req.Header.Set("User-Agent", c.userAgent)
-		if err := c.auth.Authenticate(ctx, req); err != nil {
-			return response{}, fmt.Errorf("chreplication: %s: authenticating: %w", op, err)
-		}
-		resp, err := c.http.Do(req) //nolint:bodyclose // closed in read
-		var r response
+		resp, err := c.http.Do(r) //nolint:bodyclose // read closes it
 		if err == nil {
-			r, err = c.read(op, req, resp)
+			err = c.read(resp)
 		}
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return response{}, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
+				return nil, fmt.Errorf("chreplication: %s %s: %w", r.Method, r.URL.EscapedPath(), ctxErr)
 			}
-			if n < attempts && retryable(idempotent, 0, err) {
-				if sleep(ctx, c.retry.delay(n, 0)) == nil {
-					continue
-				}
-				if ctxErr := ctx.Err(); ctxErr != nil {
+			if n < attempts && retryable(op.idempotent, 0, err) {
+				serr := sleep(ctx, c.retry.delay(n, 0))
+				if serr == nil {
+					if r, err = d.again(req); err == nil {
+						continue
+					}
+				} else if ctxErr := ctx.Err(); ctxErr != nil {
 					err = errors.Join(err, ctxErr) // the context ended during the wait
 				}
 			}
-			return response{}, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
+			return nil, fmt.Errorf("chreplication: %s %s: %w", r.Method, r.URL.EscapedPath(), err)
 		}
-		if r.status == http.StatusUnauthorized && c.reauth != nil && !reauthenticated {
+		if resp.StatusCode == http.StatusUnauthorized && c.reauth != nil && !reauthenticated {
 			reauthenticated = true
-			ok, rerr := c.reauth.Reauthenticate(ctx, req)
+			ok, rerr := c.reauth.Reauthenticate(ctx, r)
 			if rerr != nil {
 				// Say why no fresh credentials came, beside the 401 itself.
-				return response{}, errors.Join(
-					r.apiError(),
+				return nil, errors.Join(apiErrorOf(op, resp),
 					fmt.Errorf("chreplication: refreshing credentials after 401: %w", rerr))
 			}
 			if ok {
+				if r, err = d.again(req); err != nil {
+					return nil, err
+				}
 				n-- // a refresh is not a retry: it does not use up an attempt
 				continue
 			}
 		}
-		if n < attempts && retryable(idempotent, r.status, nil) {
-			if sleep(ctx, c.retry.delay(n, retryAfter(r.header, time.Now()))) == nil {
-				continue
-			}
+		var wait time.Duration
+		switch {
+		case isBusy(resp) && busyMayWait(ctx, start):
+			// The instance runs another operation: the refusal changed
+			// nothing, so any call may be sent again, for as long as the
+			// call's deadline allows.
+			busy++
+			wait = c.retry.delay(busy, retryAfter(resp.Header, time.Now()))
+			c.emit(Event{Kind: EventInstanceBusy, Operation: op.name, Attempt: busy, Delay: wait,
+				Elapsed: time.Since(start), Err: apiErrorOf(op, resp)})
+		case n < attempts && retryable(op.idempotent, resp.StatusCode, nil):
+			wait = c.retry.delay(n, retryAfter(resp.Header, time.Now()))
+		default:
+			return resp, nil
+		}
+		if serr := sleep(ctx, wait); serr != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				// The context ended during the wait: report both.
-				return response{}, errors.Join(r.apiError(),
-					fmt.Errorf("chreplication: %s %s: gave up retrying: %w", r.method, r.path, ctxErr))
+				return nil, errors.Join(apiErrorOf(op, resp),
+					fmt.Errorf("chreplication: %s %s: gave up retrying: %w", r.Method, r.URL.EscapedPath(), ctxErr))
 			}
+			return resp, nil // the wait would outlast the deadline: the last answer stands
 		}
-		return r, nil
+		if r, err = d.again(req); err != nil {
+			return nil, err
+		}
 	}
 }
 
-// read reads and closes the body of resp. A successful answer may be up to
-// maxBody long; an error answer is cut at maxErrBody (the cut is enough to
-// show what went wrong).
-func (c *Client) read(op string, req *http.Request, resp *http.Response) (response, error) {
+// again returns a copy of req to send once more: with a fresh body and
+// authenticated again (a new signature date, a refreshed token).
+func (d doer) again(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			return nil, fmt.Errorf("chreplication: %s %s: the request body cannot be sent again", req.Method, req.URL.EscapedPath())
+		}
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
+		}
+		r.Body = body
+	}
+	if err := d.c.authenticate(r.Context(), r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// authenticate is the request editor that adds the credentials: the
+// generated client runs it on every request it builds, and the doer on
+// every copy it sends again.
+func (c *Client) authenticate(ctx context.Context, req *http.Request) error {
+	if err := c.auth.Authenticate(ctx, req); err != nil {
+		return fmt.Errorf("chreplication: %s: authenticating: %w", operationOf(ctx).name, err)
+	}
+	return nil
+}
+
+// setUserAgent is the request editor that names the client.
+func (c *Client) setUserAgent(_ context.Context, req *http.Request) error {
+	req.Header.Set("User-Agent", c.userAgent)
+	return nil
+}
+
+// busyCodes are the error codes of a 409 answer that says the instance is
+// running another operation (the codes Huawei's own tooling retries). Such
+// a refusal changed nothing.
+var busyCodes = map[string]bool{
+	"DBS.200019":   true,
+	"DBS.201014":   true,
+	"DBS.201015":   true,
+	"DBS.200047":   true,
+	"DBS.05000084": true,
+}
+
+// maxBusyWait bounds the time a call rides out a busy instance when
+// neither its context nor the client sets a deadline.
+const maxBusyWait = 30 * time.Minute
+
+// busyMayWait reports whether a call that began at start may wait for a
+// busy instance once more: until its deadline, or for maxBusyWait when it
+// has none.
+func busyMayWait(ctx context.Context, start time.Time) bool {
+	if _, ok := ctx.Deadline(); ok {
+		return true // sleep refuses a wait that would outlast it
+	}
+	return time.Since(start) < maxBusyWait
+}
+
+// isBusy reports whether an answer is a busy instance's refusal.
+func isBusy(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusConflict {
+		return false
+	}
+	code, _ := parseErrorBody(bodyOf(resp))
+	return busyCodes[code]
+}
+
+// read reads and closes the body of resp and puts the bytes in its place
+// (see readBody). A successful answer may be up to maxBody long; an error
+// answer is cut at maxErrBody (the cut is enough to show what went wrong).
+func (c *Client) read(resp *http.Response) error {
 	defer resp.Body.Close()
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	limit := c.maxErrBody
@@ -138,16 +315,10 @@ func (c *Client) read(op string, req *http.Request, resp *http.Response) (respon
 		err = nil // keep the start of an oversized error body
 	}
 	if err != nil {
-		return response{}, err
+		return err
 	}
-	return response{
-		op:     op,
-		method: req.Method,
-		path:   req.URL.EscapedPath(),
-		status: resp.StatusCode,
-		header: resp.Header,
-		body:   body,
-	}, nil
+	resp.Body = newReadBody(body)
+	return nil
 }
 
 // readLimited reads r to its end, or returns the first limit bytes and
@@ -191,38 +362,4 @@ func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
 			return nil, fmt.Errorf("reading the answer: %w", err)
 		}
 	}
-}
-
-// decode turns an answer into v: an *APIError for a non-2xx status, an
-// error wrapping ErrInvalidResponse for a 2xx answer that is not the JSON
-// object the spec promises.
-func decode(r *response, v any) error {
-	if r.status < 200 || r.status > 299 {
-		return r.apiError()
-	}
-	if !startsWithObject(r.body) {
-		what := "an empty body"
-		if len(r.body) > 0 {
-			what = "a body that is not a JSON object"
-		}
-		return r.invalid(what)
-	}
-	if err := json.Unmarshal(r.body, v); err != nil {
-		return r.invalid("malformed JSON: " + err.Error())
-	}
-	return nil
-}
-
-// apiError is the *APIError of a non-2xx answer.
-func (r *response) apiError() *APIError {
-	return newAPIError(r.op, r.method, r.path, r.status, r.header, r.body)
-}
-
-// invalid returns an error wrapping ErrInvalidResponse for a 2xx answer.
-func (r *response) invalid(what string) error {
-	msg := r.method + " " + r.path + ": " + strconv.Itoa(r.status) + " with " + what
-	if id := r.header.Get("X-Request-Id"); id != "" {
-		msg += " (request ID " + clean(id) + ")"
-	}
-	return fmt.Errorf("%w: %s", ErrInvalidResponse, msg)
 }

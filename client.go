@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gaussdb-tools/chreplication/auth"
+	"github.com/gaussdb-tools/chreplication/generated"
 )
 
 // Client calls the GaussDB(for MySQL) ClickHouse replication API of one
@@ -17,11 +18,11 @@ import (
 type Client struct {
 	endpoint   string // absolute, ends in "/"
 	projectID  string
-	base       string // endpoint + "v3/{project_id}/", the prefix of every request URL
+	gen        *generated.Client // the generated client every call goes through
 	auth       auth.Authenticator
 	reauth     auth.Reauthenticator // nil when auth cannot refresh
 	http       *http.Client
-	language   string // the X-Language header; "" sends none
+	language   *generated.XLanguage // the X-Language header; nil sends none
 	userAgent  string
 	retry      RetryPolicy
 	timeout    time.Duration
@@ -79,11 +80,6 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 	if c.auth == nil {
 		return nil, invalid("auth", "is required: use WithAuth")
 	}
-	base, err := projectBase(c.endpoint, c.projectID)
-	if err != nil {
-		return nil, err
-	}
-	c.base = base
 	if c.http == nil {
 		c.http = &http.Client{Transport: defaultTransport}
 	}
@@ -93,22 +89,18 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 	hc := *c.http
 	hc.CheckRedirect = noRedirects
 	c.http = &hc
-	return c, nil
-}
-
-// projectBase returns the URL every request URL of the project starts with,
-// resolved against endpoint the way the generated request builders resolve
-// an operation's path ("./v3/{project_id}/..."), so that the URLs are the
-// same as theirs (the operations append their paths to it).
-func projectBase(endpoint, projectID string) (string, error) {
-	u, err := url.Parse(endpoint)
-	if err == nil {
-		u, err = u.Parse("./v3/" + url.PathEscape(projectID) + "/")
-	}
+	// Every call goes through the generated client: it builds the request
+	// from the spec, the editors name the client and add the credentials,
+	// and the doer sends it (retries, size limits, re-authentication).
+	gen, err := generated.NewClient(c.endpoint,
+		generated.WithHTTPClient(doer{c}),
+		generated.WithRequestEditorFn(c.setUserAgent),
+		generated.WithRequestEditorFn(c.authenticate))
 	if err != nil {
-		return "", invalid("endpoint", "is not a URL")
+		return nil, invalid("endpoint", "is not usable: "+err.Error())
 	}
-	return u.String(), nil
+	c.gen = gen
+	return c, nil
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -235,7 +227,8 @@ func WithLanguage(lang string) Option {
 		if err := checkLanguage(lang); err != nil {
 			return err
 		}
-		c.language = lang
+		l := generated.XLanguage(lang)
+		c.language = &l
 		return nil
 	}
 }

@@ -101,11 +101,11 @@ func TestAPIErrorEveryStatusAndBody(t *testing.T) {
 
 func TestAPIErrorMessage(t *testing.T) {
 	t.Parallel()
-	e := newAPIError(opCreate, "POST", "/v3/p/x", 400, http.Header{"X-Request-Id": {"r1"}},
+	e := newAPIError(opCreate.name, "POST", "/v3/p/x", 400, http.Header{"X-Request-Id": {"r1"}},
 		[]byte(`{"error_code":"DBS.280292","error_msg":"bad\nthing\u001b[31m"}`))
 	assert.Equal(t, "chreplication: POST /v3/p/x: 400 Bad Request: DBS.280292: bad thing [31m (request ID r1)", e.Error())
 
-	long := newAPIError(opCreate, "POST", "/", 500, http.Header{}, []byte(strings.Repeat("x", 10000)))
+	long := newAPIError(opCreate.name, "POST", "/", 500, http.Header{}, []byte(strings.Repeat("x", 10000)))
 	assert.LessOrEqual(t, len(long.Message), maxMessageLen+3)
 }
 

@@ -3,10 +3,11 @@ package chreplication
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gaussdb-tools/chreplication/generated"
 )
 
 // JobStatus is the state of an asynchronous job.
@@ -37,6 +38,9 @@ type Job struct {
 	Process    string      `json:"process,omitempty"`
 	Instance   JobInstance `json:"instance,omitzero"`
 	FailReason string      `json:"fail_reason,omitempty"`
+	// Entities holds details that depend on the job, as the service sent
+	// them (free-form); nil when it sent none.
+	Entities map[string]any `json:"entities,omitempty"`
 }
 
 // JobInstance is the instance a job works on.
@@ -59,56 +63,39 @@ func (j *Job) Percent() (int, bool) {
 	return p, true
 }
 
-// Job returns the job jobID, as a create or delete answer named it.
+// Job returns the job jobID, as a create or delete answer named it. A job
+// the service does not show (yet: a new job takes a few seconds to become
+// visible, see WaitJob) is an *APIError, usually 404 or 400.
 func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 	if err := checkID("jobID", jobID); err != nil {
 		return nil, err
 	}
-	// The query as the generated builder writes it.
-	u := c.base + "jobs?id=" + url.QueryEscape(jobID)
-	r, err := c.send(ctx, opJob, true, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodGet, u, nil)
+	params := generated.ShowGaussMySQLJobInfoParams{ID: jobID, XLanguage: c.language}
+	resp, err := c.call(ctx, opJob, func(ctx context.Context) (*http.Response, error) {
+		return c.gen.ShowGaussMySQLJobInfo(ctx, c.projectID, &params)
 	})
 	if err != nil {
 		return nil, err
 	}
-	var out jobAnswer
-	if err := decode(&r, &out); err != nil {
+	r, err := generated.ParseShowGaussMySQLJobInfoResponse(resp)
+	out, err := decoded[generated.ShowJobResponse](resp, r, err)
+	if err != nil {
 		return nil, err
 	}
 	if out.Job.ID == "" || out.Job.Status == "" {
-		return nil, r.invalid("a job without id or status")
+		return nil, invalidAnswer(resp, "a job without id or status")
 	}
 	return jobFromWire(&out.Job), nil
 }
 
-// jobAnswer and jobFields are the spec's ShowJobResponse and Job as the
-// generated models (generated.ShowJobResponse) read them, but with value
-// fields where the models have pointers: a field left out or null leaves
-// the zero value, as the nil pointer did, and a job is decoded without one
-// allocation per field.
-type jobAnswer struct {
-	Job jobFields `json:"job"`
-}
-
-type jobFields struct {
-	Created    string      `json:"created"`
-	Ended      string      `json:"ended"`
-	FailReason string      `json:"fail_reason"`
-	ID         string      `json:"id"`
-	Instance   JobInstance `json:"instance"`
-	Name       string      `json:"name"`
-	Process    string      `json:"process"`
-	Status     JobStatus   `json:"status"`
-}
-
-func jobFromWire(w *jobFields) *Job {
+func jobFromWire(w *generated.Job) *Job {
 	j := &Job{
 		ID:         w.ID,
 		Name:       w.Name,
-		Status:     w.Status,
+		Status:     JobStatus(w.Status),
 		Process:    w.Process,
-		Instance:   w.Instance,
+		Instance:   JobInstance{ID: w.Instance.ID, Name: w.Instance.Name},
+		Entities:   w.Entities,
 		FailReason: w.FailReason,
 	}
 	if w.Created != "" {

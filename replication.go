@@ -2,11 +2,10 @@ package chreplication
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gaussdb-tools/chreplication/generated"
 )
@@ -44,15 +43,22 @@ const (
 	CatchupOther       CatchupStage = "other"
 )
 
-// Replication is one synchronization task. Fields the answer left out are
-// zero.
+// Replication is one synchronization task. Fields the answer left out (or
+// sent as null) are zero, except SourceDatabase: when the answer leaves it
+// out, TargetDatabase stands for it. Status, Stage and CatchupStage values
+// the client knows are normalised to the constants' case ("Full" is
+// CatchupFull, "full"); other values are kept as sent.
 type Replication struct {
 	SourceDatabase string            `json:"source_database"`
 	TargetDatabase string            `json:"target_database"`
 	Status         ReplicationStatus `json:"status"`
-	Stage          string            `json:"stage"`
-	CatchupStage   CatchupStage      `json:"catchup_stage"`
-	Percentage     int               `json:"percentage"`
+	// Stage is the synchronization stage, with the values of CatchupStage.
+	Stage        string       `json:"stage"`
+	CatchupStage CatchupStage `json:"catchup_stage"`
+	// Percentage is the progress of the current stage, 0 to 100, read from
+	// a string ("100", as Huawei's schema says) or a number (as Huawei's
+	// example shows).
+	Percentage int `json:"percentage"`
 }
 
 // ReplicationPage is one page of ListReplications.
@@ -77,7 +83,8 @@ type ListOptions struct {
 // ID of the job doing it (follow it with Job or WaitJob). Bad input returns
 // an error wrapping ErrInvalidRequest and sends nothing; a non-2xx answer
 // returns an *APIError. The call is not retried once it may have reached the
-// service (see RetryPolicy), so it never creates a task twice.
+// service (see RetryPolicy), so it never creates a task twice; a refusal
+// because the instance is busy is retried, since it changed nothing.
 func (c *Client) CreateReplication(ctx context.Context, instanceID string, req CreateReplicationRequest) (string, error) {
 	if err := checkID("instanceID", instanceID); err != nil {
 		return "", err
@@ -88,34 +95,33 @@ func (c *Client) CreateReplication(ctx context.Context, instanceID string, req C
 	if err := checkDatabase("SourceDatabase", req.SourceDatabase); err != nil {
 		return "", err
 	}
-	body := generated.CreateReplicationRequest{
-		SourceInstanceID: req.SourceInstanceID,
-		SourceDatabase:   req.SourceDatabase,
-	}
 	if req.SourceNodeID != "" {
 		if err := checkID("SourceNodeID", req.SourceNodeID); err != nil {
 			return "", err
 		}
-		body.SourceNodeID = req.SourceNodeID
 	}
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return "", err
+	body := generated.CreateReplicationRequest{
+		SourceInstanceID: req.SourceInstanceID,
+		SourceDatabase:   req.SourceDatabase,
+		SourceNodeID:     req.SourceNodeID, // "" is left out of the body
 	}
-	u := c.tasksURL(instanceID, "")
-	r, err := c.send(ctx, opCreate, false, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodPost, u, buf)
+	params := generated.CreateClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	resp, err := c.call(ctx, opCreate, func(ctx context.Context) (*http.Response, error) {
+		return c.gen.CreateClickHouseDataBaseReplication(ctx, c.projectID, instanceID, &params, body)
 	})
 	if err != nil {
 		return "", err
 	}
-	return jobID(&r)
+	r, err := generated.ParseCreateClickHouseDataBaseReplicationResponse(resp)
+	out, err := decoded[generated.JobIDResponse](resp, r, err)
+	return jobID(resp, out, err)
 }
 
 // DeleteReplication stops synchronising database into the ClickHouse node
 // of instanceID and returns the ID of the job doing it. database may hold
-// spaces and non-ASCII letters; it is escaped in the path. Like
-// CreateReplication it is not retried once it may have reached the service.
+// spaces and non-ASCII letters; the generated client escapes it in the
+// path. Like CreateReplication it is not retried once it may have reached
+// the service, except after a busy instance's refusal.
 func (c *Client) DeleteReplication(ctx context.Context, instanceID, database string) (string, error) {
 	if err := checkID("instanceID", instanceID); err != nil {
 		return "", err
@@ -123,37 +129,35 @@ func (c *Client) DeleteReplication(ctx context.Context, instanceID, database str
 	if err := checkDatabase("database", database); err != nil {
 		return "", err
 	}
-	// The generated builder escapes a path parameter with url.PathEscape.
-	u := c.tasksURL(instanceID, "/"+url.PathEscape(database))
-	r, err := c.send(ctx, opDelete, false, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodDelete, u, nil)
+	params := generated.DeleteClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	resp, err := c.call(ctx, opDelete, func(ctx context.Context) (*http.Response, error) {
+		return c.gen.DeleteClickHouseDataBaseReplication(ctx, c.projectID, instanceID, database, &params)
 	})
 	if err != nil {
 		return "", err
 	}
-	return jobID(&r)
+	r, err := generated.ParseDeleteClickHouseDataBaseReplicationResponse(resp)
+	out, err := decoded[generated.JobIDResponse](resp, r, err)
+	return jobID(resp, out, err)
 }
 
-// tasksURL is the URL of an instance's synchronization tasks followed by
-// suffix (escaped), in one allocation. IDs passed checkID: they need no
-// escaping.
-func (c *Client) tasksURL(instanceID, suffix string) string {
-	return c.base + "instances/" + instanceID + "/clickhouse/replication" + suffix
-}
-
-func jobID(r *response) (string, error) {
-	var out generated.JobIDResponse
-	if err := decode(r, &out); err != nil {
+// jobID returns the job ID of a create or delete answer: one with no
+// job_id is unusable.
+func jobID(resp *http.Response, out *generated.JobIDResponse, err error) (string, error) {
+	if err != nil {
 		return "", err
 	}
 	if out.JobID == "" {
-		return "", r.invalid("no job_id")
+		return "", invalidAnswer(resp, "no job_id")
 	}
 	return out.JobID, nil
 }
 
 // ListReplications returns one page of the synchronization tasks of the
-// ClickHouse node of instanceID.
+// ClickHouse node of instanceID. Values the service is documented to send
+// in other forms are read: a percentage as a string or a number, null
+// stages, stages in another case (normalised, see Replication), a task
+// without source_database.
 func (c *Client) ListReplications(ctx context.Context, instanceID string, opts ListOptions) (*ReplicationPage, error) {
 	if err := checkID("instanceID", instanceID); err != nil {
 		return nil, err
@@ -161,69 +165,69 @@ func (c *Client) ListReplications(ctx context.Context, instanceID string, opts L
 	if err := checkListOptions(opts); err != nil {
 		return nil, err
 	}
-	// The query as the generated builder writes it: limit, then offset,
-	// each left out when zero (the API's default).
-	var qb [48]byte
-	q := qb[:0]
+	params := generated.ListClickHouseDataBaseReplicationParams{XLanguage: c.language}
+	// Zero means the API's default: the parameter is left out.
 	if opts.Limit != 0 {
-		q = append(q, "?limit="...)
-		q = strconv.AppendInt(q, int64(opts.Limit), 10)
+		l := int32(opts.Limit)
+		params.Limit = &l
 	}
 	if opts.Offset != 0 {
-		if len(q) == 0 {
-			q = append(q, '?')
-		} else {
-			q = append(q, '&')
-		}
-		q = append(q, "offset="...)
-		q = strconv.AppendInt(q, int64(opts.Offset), 10)
+		o := int32(opts.Offset)
+		params.Offset = &o
 	}
-	u := c.tasksURL(instanceID, string(q))
-	r, err := c.send(ctx, opList, true, func(ctx context.Context) (*http.Request, error) {
-		return c.newRequest(ctx, http.MethodGet, u, nil)
+	resp, err := c.call(ctx, opList, func(ctx context.Context) (*http.Response, error) {
+		return c.gen.ListClickHouseDataBaseReplication(ctx, c.projectID, instanceID, &params)
 	})
 	if err != nil {
 		return nil, err
 	}
-	var out listAnswer
-	if err := decode(&r, &out); err != nil {
+	r, err := generated.ParseListClickHouseDataBaseReplicationResponse(resp)
+	out, err := decoded[generated.ListReplicationsResponse](resp, r, err)
+	if err != nil {
 		return nil, err
 	}
-	if out.TotalCount < 0 {
-		return nil, r.invalid("a negative total_count")
+	if out.TotalCount < 0 || out.TotalCount > maxOffset {
+		return nil, invalidAnswer(resp, "a total_count outside 0.."+strconv.Itoa(maxOffset))
 	}
 	page := &ReplicationPage{TotalCount: int(out.TotalCount), Replications: make([]Replication, len(out.Replications))}
-	for i, w := range out.Replications {
-		page.Replications[i] = Replication{
-			SourceDatabase: w.SourceDatabase,
-			TargetDatabase: w.TargetDatabase,
-			Status:         w.Status,
-			Stage:          w.Stage,
-			CatchupStage:   w.CatchupStage,
-			Percentage:     int(w.Percentage),
-		}
+	for i := range out.Replications {
+		page.Replications[i] = replicationFromWire(&out.Replications[i])
 	}
 	return page, nil
 }
 
-// listAnswer and taskAnswer are the spec's ListReplicationsResponse and
-// Replication as the generated models (generated.ListReplicationsResponse)
-// read them, numbers as int32 included, but with value fields where the
-// models have pointers: a field left out or null leaves the zero value, as
-// the nil pointer did, and a page of 100 tasks is decoded without the 600
-// allocations of one pointer per field.
-type listAnswer struct {
-	Replications []taskAnswer `json:"replications"`
-	TotalCount   int32        `json:"total_count"`
+// replicationFromWire turns a task of a list answer into a Replication.
+func replicationFromWire(w *generated.Replication) Replication {
+	r := Replication{
+		SourceDatabase: w.SourceDatabase,
+		TargetDatabase: w.TargetDatabase,
+		Status:         ReplicationStatus(known(w.Status, replicationStatuses)),
+		Stage:          known(w.Stage, stages),
+		CatchupStage:   CatchupStage(known(w.CatchupStage, stages)),
+		Percentage:     int(max(min(w.Percentage, 100), 0)),
+	}
+	if r.SourceDatabase == "" {
+		r.SourceDatabase = r.TargetDatabase
+	}
+	return r
 }
 
-type taskAnswer struct {
-	CatchupStage   CatchupStage      `json:"catchup_stage"`
-	Percentage     int32             `json:"percentage"`
-	SourceDatabase string            `json:"source_database"`
-	Stage          string            `json:"stage"`
-	Status         ReplicationStatus `json:"status"`
-	TargetDatabase string            `json:"target_database"`
+// Known values, in the constants' case.
+var (
+	replicationStatuses = []string{string(ReplicationNormal), string(ReplicationAbnormal)}
+	stages              = []string{string(CatchupWait), string(CatchupFailed), string(CatchupIncremental), string(CatchupFull), string(CatchupOther)}
+)
+
+// known returns the value of values that equals v without regard to case
+// and surrounding spaces, or v as it came.
+func known(v string, values []string) string {
+	t := strings.TrimSpace(v)
+	for _, k := range values {
+		if strings.EqualFold(t, k) {
+			return k
+		}
+	}
+	return v
 }
 
 // allPageSize is the page size AllReplications asks for: the API's maximum,

@@ -234,7 +234,7 @@ func TestWaitJobLooksGrowLogarithmically(t *testing.T) {
 	for _, maxDelay := range []time.Duration{uncapped, chreplication.DefaultMaxPollInterval} {
 		synctest.Test(t, func(t *testing.T) {
 			h := &jobWaitHandler{}
-			c, err := chreplication.NewClient("http://api.invalid", chreplication.WithProjectID(projectID),
+			c, err := chreplication.NewClient("https://api.invalid", chreplication.WithProjectID(projectID),
 				chreplication.WithAuth(auth.StaticToken(token)),
 				chreplication.WithHTTPClient(&http.Client{Transport: handlerTransport{h}}))
 			if err != nil {

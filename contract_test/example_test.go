@@ -48,7 +48,7 @@ func ExampleNewTransport() {
 		fmt.Println(strings.Replace(v.Error(), s.URL(), "http://fake", 1))
 	}
 	// Output:
-	// 200 {"replications":[],"total_count":0}
-	// 400 {"error_code":"DBS.280001","error_msg":"Invalid request: parameter \"limit\" in query: number must be at most 100"}
+	// 200 {"ext_text":null,"replications":[],"total_count":0}
+	// 400 {"error_code":"DBS.200001","error_msg":"Invalid request: parameter \"limit\" in query: number must be at most 100"}
 	// contract: request of ListClickHouseDataBaseReplication (GET http://fake/v3/23a50154cf494ec9ad6883979a12db0a/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication?limit=1000): parameter "limit" in query: number must be at most 100
 }

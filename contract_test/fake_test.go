@@ -45,7 +45,7 @@ func TestGeneratedClientAgainstFake(t *testing.T) {
 		&generated.CreateClickHouseDataBaseReplicationParams{XLanguage: lang},
 		generated.CreateReplicationRequest{
 			SourceInstanceID: "source_instance_id",
-			SourceNodeID:     ptr("source_node_id"),
+			SourceNodeID:     "source_node_id",
 			SourceDatabase:   "source_database",
 		})
 	require.NoError(t, err)
@@ -83,7 +83,7 @@ func TestGeneratedClientAgainstFake(t *testing.T) {
 	require.Equal(t, http.StatusOK, page.StatusCode(), "body %s", page.Body)
 	assert.EqualValues(t, 2, page.JSON200.TotalCount)
 	require.Len(t, page.JSON200.Replications, 1)
-	assert.Equal(t, db, *page.JSON200.Replications[0].SourceDatabase)
+	assert.Equal(t, db, page.JSON200.Replications[0].SourceDatabase)
 	page, err = c.ListClickHouseDataBaseReplicationWithResponse(ctx, seedProject, seedInstance, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, page.StatusCode())

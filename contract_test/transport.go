@@ -25,9 +25,10 @@ import (
 // buffers to validate.
 const DefaultMaxBodySize = 4 << 20
 
-// GatewayStatuses are the statuses the API gateway in front of the service
-// may answer for any operation (the spec's `default` response).
-var GatewayStatuses = []int{401, 403, 404, 429, 502, 503, 504}
+// GatewayStatuses are the statuses the spec's `default` response stands
+// for: the API gateway's own answers for any operation, and the service's
+// 409 when the instance is busy with another operation.
+var GatewayStatuses = []int{401, 403, 404, 409, 429, 502, 503, 504}
 
 // A Transport validates requests and responses against the spec; see the
 // package documentation for what it checks. It is safe for concurrent use.

@@ -115,13 +115,14 @@ func TestResponseViolations(t *testing.T) {
 		{"create: truncated 200", http.MethodPost, seedPath, 200, nil, `{"job_id":"abc`, "body"},
 		{"create: data after the JSON at 200", http.MethodPost, seedPath, 200, nil, `{"job_id":"abc"} trailing`, "not one JSON value"},
 		{"list: two JSON values at 200", http.MethodGet, seedPath, 200, nil,
-			`{"total_count":0,"replications":[]}{"total_count":"x"}`, "not one JSON value"},
-		{"list: total_count a string", http.MethodGet, seedPath, 200, nil, `{"total_count":"1","replications":[]}`, "total_count"},
-		{"list: replications missing", http.MethodGet, seedPath, 200, nil, `{"total_count":0}`, "replications"},
-		{"list: bad catchup_stage", http.MethodGet, seedPath, 200, nil,
-			`{"total_count":1,"replications":[{"source_database":"a","catchup_stage":"done"}]}`, "catchup_stage"},
-		{"list: percentage 101", http.MethodGet, seedPath, 200, nil,
-			`{"total_count":1,"replications":[{"percentage":101}]}`, "percentage"},
+			`{"total_count":0,"replications":[],"ext_text":null}{"total_count":"x"}`, "not one JSON value"},
+		{"list: total_count a string", http.MethodGet, seedPath, 200, nil, `{"total_count":"1","replications":[],"ext_text":null}`, "total_count"},
+		{"list: replications missing", http.MethodGet, seedPath, 200, nil, `{"total_count":0,"ext_text":null}`, "replications"},
+		{"list: catchup_stage a number", http.MethodGet, seedPath, 200, nil,
+			`{"total_count":1,"ext_text":null,"replications":[{"target_database":"a","status":"normal","stage":"full","percentage":"1","catchup_stage":5}]}`, "catchup_stage"},
+		{"list: percentage a word", http.MethodGet, seedPath, 200, nil,
+			`{"total_count":1,"ext_text":null,"replications":[{"target_database":"a","status":"normal","stage":"full","percentage":"most"}]}`, "percentage"},
+		{"list: ext_text missing", http.MethodGet, seedPath, 200, nil, `{"total_count":0,"replications":[]}`, "ext_text"},
 		{"job: bad status", http.MethodGet, "/v3/" + seedProject + "/jobs?id=" + seedJobID, 200, nil,
 			`{"job":{"id":"x","status":"Done"}}`, "status"},
 		{"job: job missing", http.MethodGet, "/v3/" + seedProject + "/jobs?id=" + seedJobID, 200, nil, `{}`, "job"},
@@ -141,6 +142,7 @@ func TestResponseViolations(t *testing.T) {
 		{"401 gateway", http.MethodGet, seedPath, 401, nil, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`, ""},
 		{"403 gateway", http.MethodGet, seedPath, 403, nil, `{"error_code":"APIGW.0302","error_msg":"forbidden"}`, ""},
 		{"404 gateway", http.MethodGet, seedPath, 404, nil, `{"error_code":"APIGW.0101","error_msg":"no API"}`, ""},
+		{"409 busy instance", http.MethodPost, seedPath, 409, nil, `{"error_code":"DBS.200019","error_msg":"Another operation is being performed on the instance."}`, ""},
 		{"429 gateway of another shape", http.MethodGet, seedPath, 429, nil, `{"message":"throttled"}`, ""},
 		{"502 HTML", http.MethodGet, seedPath, 502, html, `<html>Bad Gateway</html>`, ""},
 		{"503 HTML", http.MethodGet, seedPath, 503, html, `<html>Service Unavailable</html>`, ""},
@@ -265,7 +267,7 @@ func TestRequestViolations(t *testing.T) {
 
 func TestSkipSecurity(t *testing.T) {
 	t.Parallel()
-	tr, err := contract.NewTransport(&stub{status: 200, body: `{"total_count":0,"replications":[]}`}, contract.SkipSecurity())
+	tr, err := contract.NewTransport(&stub{status: 200, body: `{"total_count":0,"replications":[],"ext_text":null}`}, contract.SkipSecurity())
 	require.NoError(t, err)
 	resp, err := tr.RoundTrip(newRequest(t, http.MethodGet, base+seedPath, "", "X-Auth-Token", ""))
 	require.NoError(t, err)
@@ -273,7 +275,7 @@ func TestSkipSecurity(t *testing.T) {
 	assert.Empty(t, tr.Violations())
 
 	// Either scheme's header satisfies the presence check.
-	tr, err = contract.NewTransport(&stub{status: 200, body: `{"total_count":0,"replications":[]}`})
+	tr, err = contract.NewTransport(&stub{status: 200, body: `{"total_count":0,"replications":[],"ext_text":null}`})
 	require.NoError(t, err)
 	resp, err = tr.RoundTrip(newRequest(t, http.MethodGet, base+seedPath, "", "X-Auth-Token", "",
 		"Authorization", "SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=00"))
@@ -284,7 +286,7 @@ func TestSkipSecurity(t *testing.T) {
 
 func TestBodySizeLimit(t *testing.T) {
 	t.Parallel()
-	big := `{"total_count":0,"replications":[]` + strings.Repeat(" ", 100) + `}`
+	big := `{"total_count":0,"replications":[],"ext_text":null` + strings.Repeat(" ", 100) + `}`
 	st := &stub{status: 200, body: big}
 	tr, err := contract.NewTransport(st, contract.WithMaxBodySize(64))
 	require.NoError(t, err)
