@@ -1,0 +1,106 @@
+package chreplication
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBusyInstanceIsRiddenOut answers each operation with 409 and a
+// busy-instance code three times, then 200: every method (writes included,
+// the refusal changed nothing) ends with the answer, four requests on the
+// wire, even with MaxAttempts below four, and one event per refusal.
+func TestBusyInstanceIsRiddenOut(t *testing.T) {
+	t.Parallel()
+	for op, oc := range opCalls {
+		for _, code := range []string{"DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084"} {
+			t.Run(op+"/"+code, func(t *testing.T) {
+				t.Parallel()
+				var mu sync.Mutex
+				var events []Event
+				c, ts := setup(t,
+					WithRetry(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
+					WithEventHook(func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }))
+				var n atomic.Int64
+				ts.handle(oc.pattern, func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					if n.Add(1) <= 3 {
+						w.Header().Set("X-Request-Id", "busy-"+strconv.FormatInt(n.Load(), 10))
+						w.WriteHeader(http.StatusConflict)
+						_, _ = io.WriteString(w, `{"error_code":"`+code+`","error_msg":"Another operation is being performed on the instance."}`)
+						return
+					}
+					_, _ = io.WriteString(w, okBodies[op])
+				})
+				require.NoError(t, oc.call(t, c))
+				assert.Equal(t, int64(4), ts.requests.Load())
+				mu.Lock()
+				defer mu.Unlock()
+				require.Len(t, events, 3)
+				for i, e := range events {
+					assert.Equal(t, EventInstanceBusy, e.Kind)
+					assert.Equal(t, i+1, e.Attempt)
+					assert.Positive(t, e.Delay)
+					require.NotNil(t, e.Err)
+					assert.Equal(t, http.StatusConflict, e.Err.StatusCode)
+					assert.Equal(t, code, e.Err.Code)
+					assert.Equal(t, "busy-"+strconv.Itoa(i+1), e.Err.RequestID)
+				}
+			})
+		}
+	}
+}
+
+// TestOtherConflictIsSentOnce: a 409 without a busy code (the database
+// already synchronised, say) is the caller's to handle.
+func TestOtherConflictIsSentOnce(t *testing.T) {
+	t.Parallel()
+	for op, oc := range opCalls {
+		for _, body := range []string{
+			`{"error_code":"DBS.280343","error_msg":"The database is already being synchronised."}`,
+			`{"error_code":"DBS.200019x","error_msg":"near miss"}`,
+			`<html>409</html>`,
+			``,
+		} {
+			t.Run(op+"/"+body, func(t *testing.T) {
+				t.Parallel()
+				c, ts := setup(t)
+				ts.handle(oc.pattern, func(w http.ResponseWriter, _ *http.Request) {
+					w.WriteHeader(http.StatusConflict)
+					_, _ = io.WriteString(w, body)
+				})
+				err := oc.call(t, c)
+				var apiErr *APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, http.StatusConflict, apiErr.StatusCode)
+				assert.Equal(t, int64(1), ts.requests.Load())
+			})
+		}
+	}
+}
+
+// TestBusyInstanceUntilTheDeadline: busy refusals are retried while the
+// call's deadline allows, not longer: the last refusal is returned.
+func TestBusyInstanceUntilTheDeadline(t *testing.T) {
+	t.Parallel()
+	c, ts := setup(t, WithTimeout(150*time.Millisecond),
+		WithRetry(RetryPolicy{MaxAttempts: 1, BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	ts.handle(opCalls["create"].pattern, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusConflict)
+		_, _ = io.WriteString(w, `{"error_code":"DBS.200019","error_msg":"busy"}`)
+	})
+	start := time.Now()
+	err := opCalls["create"].call(t, c)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "DBS.200019", apiErr.Code)
+	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.Greater(t, ts.requests.Load(), int64(3), "retried while the deadline allowed")
+}
