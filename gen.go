@@ -3,15 +3,21 @@
 // instance's ClickHouse node: create, list and delete data synchronization
 // tasks ("replications") and follow the asynchronous jobs they start.
 //
-// It is a thin, hand-written facade over what oapi-codegen generates from
-// openapi.yaml (package generated): it sends the generated request models
-// to the URLs the generated request builders make (built without their
-// reflection, which the benchmarks showed to cost; bench/ checks that every
-// request is byte for byte the builders' and every answer decodes as the
-// generated models decode it). It checks input before sending anything, authenticates every request (package auth: IAM token,
-// AK/SK signature, or an IAM password token that refreshes itself), retries
-// what is safe to retry, reads answers through a size limit and turns every
-// failure into a typed error.
+// It is a thin, hand-written facade over the client oapi-codegen generates
+// from openapi.yaml (package generated), which is the engine of every call.
+// The data flows one way: openapi.yaml → generated (request builders,
+// models, response parsers) → the facade (input checks, friendly types,
+// typed errors) → the auth request editor (an auth.Authenticator's
+// Authenticate is a generated.RequestEditorFn) → the transport (the
+// generated.HttpRequestDoer the facade hands the generated client: retries,
+// size limits, redirects refused, one re-authentication after a 401). The
+// facade never builds a path or decodes a wire model by hand, so a change to
+// the spec reaches it through go generate.
+//
+// The facade checks input before sending anything, authenticates every
+// request (package auth: IAM token, AK/SK signature, or an IAM password
+// token that refreshes itself), retries what is safe to retry, reads
+// answers through a size limit and turns every failure into a typed error.
 //
 // # Example to create a replication and wait for it
 //
@@ -50,8 +56,9 @@
 // Reads (list, job) are retried on 429, 502, 503, 504 and network errors;
 // writes (create, delete) only when the request certainly never reached the
 // service (no connection could be made, or 429), so a retry never starts a
-// second task.
-// See RetryPolicy.
+// second task. Any call refused because the instance is busy with another
+// operation (409 with a busy code) is sent again until the call's deadline:
+// such a refusal changed nothing. See RetryPolicy and WithEventHook.
 package chreplication
 
 //go:generate go tool oapi-codegen -config generated/cfg.yaml openapi.yaml

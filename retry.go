@@ -24,6 +24,14 @@ import (
 //     the request was written, a timeout) is never re-sent, because the
 //     service may already have started a job: a retry would create a
 //     duplicate task. Those errors are returned for the caller to decide.
+//   - Any call (a write too) refused because the instance runs another
+//     operation, 409 with error code DBS.200019, DBS.201014, DBS.201015,
+//     DBS.200047 or DBS.05000084, is sent again for as long as the call's
+//     deadline allows (the context's, or the client's per-call timeout;
+//     30 minutes when there is neither), however many attempts that takes:
+//     MaxAttempts does not bound it. Such a refusal changed nothing. Each
+//     one is reported to the event hook (EventInstanceBusy). Any other 409
+//     is returned, not re-sent.
 //
 // Delays grow exponentially from BaseDelay up to MaxDelay, with jitter, and
 // follow the answer's Retry-After header (seconds or an HTTP date) when it
