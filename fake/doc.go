@@ -17,26 +17,35 @@
 //     token from the IAM endpoint) or a valid AK/SK signature (checked with
 //     auth.Verifier), else 401 APIGW.0301,
 //  5. validation with kin-openapi's openapi3filter against the embedded
-//     spec (path parameters percent-decoded first), else 400 DBS.280001
-//     with a message naming each wrong parameter or body field,
+//     spec (path parameters percent-decoded first), else 400 DBS.200001
+//     (the documented parameter error) with a message naming each wrong
+//     parameter or body field; request bodies may be sent as
+//     application/json or, as Huawei's definitions and the official SDKs
+//     do, application/json;charset=UTF-8,
 //  6. the project: another project than Server.ProjectID gets 403 APIGW.0302,
-//  7. the operation, on a store safe for concurrent use.
+//  7. with WithOneOperationPerInstance, a write to an instance that runs a
+//     job gets 409 DBS.200019,
+//  8. the operation, on a store safe for concurrent use.
 //
 // Every answer carries an X-Request-Id. Errors have the spec's
-// ErrorResponse body; the Code constants list the codes. An unknown job ID
-// is answered 400 CodeJobNotFound (the spec's answer for a missing
-// resource), not 404 (the gateway's answer for a missing API).
+// ErrorResponse body; the Code constants list the codes, which are those
+// of GaussDB(for MySQL)'s published error code table where it has one for
+// the case. An unknown job ID is answered 400 CodeJobNotFound with a
+// message naming the job (the spec's answer for a missing resource), not
+// 404 (the gateway's answer for a missing API). The fake's own failures
+// answer 500 CodeInternal.
 //
 // # Jobs
 //
-// Create and delete start a job that goes Pending (0%), Running (20%,
-// 40%, 60%, 80%), then Completed (100%), or Failed (fail_reason set,
-// process 80%) when Server.FailNextJob asked for it. While a create job
-// runs, its replication shows stage "full" with catchup_stage "wait" then
-// "full" and the job's percentage; once it completes, "incremental" and
-// 100; once it fails, status "abnormal" and catchup_stage "failed". Jobs
-// need no goroutine: their state is computed when they are read. The job
-// mode says what moves them:
+// Create and delete start a job that goes Pending, Running (process 20%,
+// 40%, 60%, 80%), then Completed, or Failed (fail_reason set) when
+// Server.FailNextJob asked for it. As on the service, process is set only
+// while the job is Running and is "" otherwise. While a create job runs,
+// its replication shows stage "full" with catchup_stage "wait" then "full"
+// and the job's percentage (a JSON string, such as "40"); once it
+// completes, "incremental" and "100"; once it fails, status "abnormal",
+// catchup_stage "failed" and "80". Jobs need no goroutine: their state is
+// computed when they are read. The job mode says what moves them:
 //
 //   - JobsWallClock (the default; WithJobDuration, default 2s): the clock.
 //   - JobsStepOnPoll: each ShowGaussMySqlJobInfo of a job answers its
@@ -46,6 +55,22 @@
 //     Server.FinishJobs.
 //
 // Advance, AdvanceJob and FinishJobs work in every mode.
+//
+// # Behaviour of the real service, opt-in
+//
+// Two behaviours of the real service that a client must cope with are off
+// by default, so that tests written for the fake as it was keep passing;
+// `chreplication fake` turns both on (flags turn each off):
+//
+//   - WithJobVisibilityDelay(d): a new job is not visible for d (on the
+//     fake's clock): until then ShowGaussMySqlJobInfo answers it as an
+//     unknown job, 400 CodeJobNotFound naming the job. On the service "it
+//     usually takes a few seconds" before a job's ID can be queried.
+//   - WithOneOperationPerInstance(): an instance runs one operation at a
+//     time. While a job runs on an instance, a write to that instance
+//     (any operation that answers a job_id) is refused with 409
+//     CodeInstanceBusy (DBS.200019) and changes nothing, so sending it
+//     again later is safe. Reads are never refused.
 //
 // # Example to start a fake for your tests
 //
@@ -57,6 +82,22 @@
 //	// Point the client under test at s.URL() with project s.ProjectID()
 //	// and token s.Token() (or s.AccessKey(), or s.IAMUser() against the
 //	// IAM endpoint at s.URL()).
+//
+// # Example to check that a client copes with the service's behaviour
+//
+//	// Jobs take 500ms and are hidden for their first 200ms; a write to an
+//	// instance that runs a job is refused with 409 DBS.200019.
+//	s, err := fake.NewServer(fake.WithJobDuration(500*time.Millisecond),
+//		fake.WithJobVisibilityDelay(200*time.Millisecond), fake.WithOneOperationPerInstance())
+//	// ... create a replication and, at once, another one on the same
+//	// instance, then wait for both jobs: the client under test must retry
+//	// the second create and wait out the first answers about each job.
+//	busy := 0
+//	for _, r := range s.Requests() {
+//		if r.Status == http.StatusConflict {
+//			busy++ // a write the client had to send again
+//		}
+//	}
 //
 // # Example to inject a fault
 //
@@ -77,7 +118,7 @@
 //	// ... create a replication through the API, get jobID ...
 //	s.Advance(2)             // Running 40%
 //	s.FinishJobs()           // Completed, or Failed as asked
-//	job, _ := s.Job(jobID)   // what ShowGaussMySqlJobInfo shows
+//	job, _ := s.Job(jobID)   // what ShowGaussMySqlJobInfo shows (even while hidden)
 //
 // # Example to check what the client sent
 //

@@ -7,24 +7,40 @@ import (
 
 // Error codes the fake answers with, in the `error_code` field of an
 // ErrorResponse body. The DBS codes stand for the service, the APIGW codes
-// for the API gateway in front of it.
+// for the API gateway in front of it. Where GaussDB(for MySQL)'s published
+// error code table has a code for the case, the fake answers that code; the
+// others are the fake's own.
 const (
 	// CodeInvalidParameter (400): the request does not match openapi.yaml;
-	// the message names the parameter or body field.
-	CodeInvalidParameter = "DBS.280001"
+	// the message names the parameter or body field. DBS.200001 is the
+	// documented "Parameter error." of GaussDB(for MySQL) and Huawei's other
+	// database services.
+	CodeInvalidParameter = "DBS.200001"
 	// CodeDatabaseNotFound (400): DeleteClickHouseDataBaseReplication of a
-	// database that has no synchronization task on the instance.
+	// database that has no synchronization task on the instance. Huawei
+	// documents no code for this case; DBS.280292 is the error code of the
+	// examples in Huawei's definitions of these operations.
 	CodeDatabaseNotFound = "DBS.280292"
 	// CodeReplicationExists (400): CreateClickHouseDataBaseReplication of a
 	// database that already has a synchronization task on the instance.
+	// Huawei documents no code for this case; this one is the fake's.
 	CodeReplicationExists = "DBS.280293"
 	// CodeJobNotFound (400): ShowGaussMySqlJobInfo of a job ID the fake never
-	// issued. The fake answers 400 rather than 404 because the spec declares
+	// issued, or of a job not visible yet (see WithJobVisibilityDelay); the
+	// message names the job. DBS.200543 is the documented "The job does not
+	// exist." The fake answers 400 rather than 404 because the spec declares
 	// 400 as the service's answer to a missing resource; 404 belongs to the
 	// gateway (no such API).
-	CodeJobNotFound = "DBS.280294"
-	// CodeInternal (500): the fake failed to build its answer.
-	CodeInternal = "DBS.200001"
+	CodeJobNotFound = "DBS.200543"
+	// CodeInstanceBusy (409): a write to an instance that runs another
+	// operation (see WithOneOperationPerInstance). DBS.200019 is the
+	// documented "Another operation is being performed on the DB instance";
+	// the refused request changed nothing, so sending it again is safe.
+	CodeInstanceBusy = "DBS.200019"
+	// CodeInternal (500): the fake failed to build its answer. DBS.200005 is
+	// the documented 500 "Server failure."; it is not DBS.200001, which is
+	// documented as the 400 parameter error.
+	CodeInternal = "DBS.200005"
 	// CodeAuthFailed (401): neither a valid X-Auth-Token nor a valid AK/SK
 	// signature.
 	CodeAuthFailed = "APIGW.0301"

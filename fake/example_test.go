@@ -69,7 +69,7 @@ func Example() {
 	// Output:
 	// create: 200 true
 	// list: 200 {"ext_text":null,"replications":[{"catchup_stage":"incremental","percentage":"100","source_database":"source_database","stage":"incremental","status":"normal","target_database":"source_database"}],"total_count":1}
-	// bad limit: 400 {"error_code":"DBS.280001","error_msg":"Invalid request: parameter \"limit\" in query: number must be at least 1"}
+	// bad limit: 400 {"error_code":"DBS.200001","error_msg":"Invalid request: parameter \"limit\" in query: number must be at least 1"}
 }
 
 // Make the next create answer an HTML 503, as a gateway might, and see that
@@ -124,18 +124,25 @@ func ExampleServer_FailNextJob() {
 			panic(err)
 		}
 		j := shown.Job
-		fmt.Println(strings.TrimSpace(fmt.Sprint(j.Status, " ", *j.Process, " ", *j.FailReason)))
+		// process is set only while the job runs; fail_reason once it failed.
+		line := []string{string(j.Status)}
+		for _, v := range []string{*j.Process, *j.FailReason} {
+			if v != "" {
+				line = append(line, v)
+			}
+		}
+		fmt.Println(strings.Join(line, " "))
 		if j.Status == fake.JobStatusCompleted || j.Status == fake.JobStatusFailed {
 			break
 		}
 	}
 	// Output:
-	// Pending 0%
+	// Pending
 	// Running 20%
 	// Running 40%
 	// Running 60%
 	// Running 80%
-	// Failed 80% source database is unreachable
+	// Failed source database is unreachable
 }
 
 // Move jobs by hand in JobsManual mode.
@@ -156,7 +163,7 @@ func ExampleServer_Advance() {
 	show := func() {
 		j, _ := s.Job(created.JobID)
 		r := s.Replications("54e42160670e48e789af7075e1efea1fin16")[0]
-		fmt.Println(j.Status, *j.Process, *r.Stage, *r.CatchupStage, r.Percentage)
+		fmt.Printf("%s process %q, %s %s %d\n", j.Status, *j.Process, *r.Stage, *r.CatchupStage, r.Percentage)
 	}
 	show()
 	s.Advance(2)
@@ -164,7 +171,39 @@ func ExampleServer_Advance() {
 	s.FinishJobs()
 	show()
 	// Output:
-	// Pending 0% full wait 0
-	// Running 40% full full 40
-	// Completed 100% incremental incremental 100
+	// Pending process "", full wait 0
+	// Running process "40%", full full 40
+	// Completed process "", incremental incremental 100
+}
+
+// An instance runs one operation at a time: a second write while the first
+// job runs is refused with 409 DBS.200019 and changes nothing; once the job
+// has ended, the same request is accepted.
+func ExampleWithOneOperationPerInstance() {
+	s, err := fake.NewServer(fake.WithJobMode(fake.JobsManual), fake.WithOneOperationPerInstance())
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	path := "/v3/" + s.ProjectID() + "/instances/54e42160670e48e789af7075e1efea1fin16/clickhouse/replication"
+
+	status, _ := send(s, http.MethodPost, path, `{"source_instance_id":"src01","source_database":"orders"}`)
+	fmt.Println("first create:", status)
+	status, body := send(s, http.MethodPost, path, `{"source_instance_id":"src01","source_database":"stock"}`)
+	var refused fake.ErrorResponse
+	if err := json.Unmarshal([]byte(body), &refused); err != nil {
+		panic(err)
+	}
+	fmt.Println("second create:", status, refused.ErrorCode)
+	status, _ = send(s, http.MethodGet, path, "")
+	fmt.Println("list:", status, len(s.Replications("54e42160670e48e789af7075e1efea1fin16")))
+
+	s.FinishJobs()
+	status, _ = send(s, http.MethodPost, path, `{"source_instance_id":"src01","source_database":"stock"}`)
+	fmt.Println("second create again:", status)
+	// Output:
+	// first create: 200
+	// second create: 409 DBS.200019
+	// list: 200 1
+	// second create again: 200
 }

@@ -60,7 +60,8 @@ func (a api) ShowGaussMySQLJobInfo(_ context.Context, req ShowGaussMySQLJobInfoR
 	job, ok := a.s.store.showJob(req.Params.ID, true)
 	if !ok {
 		return ShowGaussMySQLJobInfo400JSONResponse{ClientErrorJSONResponse{
-			ErrorCode: CodeJobNotFound, ErrorMsg: "The job does not exist.",
+			// The ID passed validation: it has only letters, digits, - and _.
+			ErrorCode: CodeJobNotFound, ErrorMsg: "The job does not exist: " + req.Params.ID + ".",
 		}}, nil
 	}
 	return ShowGaussMySQLJobInfo200JSONResponse{Job: job}, nil

@@ -1,6 +1,8 @@
 package fake_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -22,15 +24,15 @@ type jobState struct {
 }
 
 var createLifecycle = []jobState{
-	{fake.JobStatusPending, "0%", "full", "wait", 0, "normal"},
+	{fake.JobStatusPending, "", "full", "wait", 0, "normal"},
 	{fake.JobStatusRunning, "20%", "full", "full", 20, "normal"},
 	{fake.JobStatusRunning, "40%", "full", "full", 40, "normal"},
 	{fake.JobStatusRunning, "60%", "full", "full", 60, "normal"},
 	{fake.JobStatusRunning, "80%", "full", "full", 80, "normal"},
-	{fake.JobStatusCompleted, "100%", "incremental", "incremental", 100, "normal"},
+	{fake.JobStatusCompleted, "", "incremental", "incremental", 100, "normal"},
 }
 
-var failedState = jobState{fake.JobStatusFailed, "80%", "full", "failed", 80, "abnormal"}
+var failedState = jobState{fake.JobStatusFailed, "", "full", "failed", 80, "abnormal"}
 
 // observe lists the replication (first of the instance) then shows the job
 // through the API; in JobsStepOnPoll mode the show moves the job.
@@ -201,4 +203,50 @@ func TestUnknownJob(t *testing.T) {
 	assert.Equal(t, fake.CodeJobNotFound, a.errorBody(t).ErrorCode)
 	_, ok := s.Job("18ef8ee3-b880-4851-8978-bb6acbd4e695")
 	assert.False(t, ok)
+}
+
+// TestWireProgress checks progress as it goes on the wire: a replication's
+// percentage is a JSON string (as in Huawei's schema and the official
+// SDKs), a job's process is "40%" while it runs and "" otherwise.
+func TestWireProgress(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, fake.WithJobMode(fake.JobsManual))
+	id := create(t, s, testInstance, "orders")
+	// raw answers the JSON text of one field of the answer to GET path.
+	raw := func(path string, field func(body []byte) (json.RawMessage, error)) string {
+		t.Helper()
+		a := call(t, s, http.MethodGet, path, "")
+		require.Equal(t, http.StatusOK, a.Status, "body %s", a.Body)
+		v, err := field(a.Body)
+		require.NoError(t, err, "body %s", a.Body)
+		return string(v)
+	}
+	percentage := func() string {
+		return raw(replicationPath(s, testInstance), func(b []byte) (json.RawMessage, error) {
+			var page struct{ Replications []map[string]json.RawMessage }
+			err := json.Unmarshal(b, &page)
+			if err == nil && len(page.Replications) != 1 {
+				err = fmt.Errorf("%d replications", len(page.Replications))
+			}
+			if err != nil {
+				return nil, err
+			}
+			return page.Replications[0]["percentage"], nil
+		})
+	}
+	process := func() string {
+		return raw(jobPath(s, id), func(b []byte) (json.RawMessage, error) {
+			var shown struct{ Job map[string]json.RawMessage }
+			err := json.Unmarshal(b, &shown)
+			return shown.Job["process"], err
+		})
+	}
+	assert.Equal(t, `"0"`, percentage())
+	assert.Equal(t, `""`, process(), "Pending")
+	s.Advance(2)
+	assert.Equal(t, `"40"`, percentage())
+	assert.Equal(t, `"40%"`, process(), "Running")
+	s.FinishJobs()
+	assert.Equal(t, `"100"`, percentage())
+	assert.Equal(t, `""`, process(), "Completed")
 }

@@ -30,8 +30,9 @@ const (
 	JobsWallClock JobMode = iota
 	// JobsStepOnPoll moves a job one step each time ShowGaussMySqlJobInfo
 	// shows it: the answer shows the job as it was, then the job moves on.
-	// Polling a new job therefore shows Pending 0%, Running 20%, 40%, 60%,
-	// 80%, then Completed 100% (or Failed), six answers in all.
+	// Polling a new job therefore shows Pending, Running 20%, 40%, 60%,
+	// 80%, then Completed (or Failed), six answers in all. A poll that does
+	// not see the job (WithJobVisibilityDelay) does not move it.
 	JobsStepOnPoll
 	// JobsManual moves jobs only when the test calls Server.Advance or
 	// Server.FinishJobs.
@@ -72,6 +73,10 @@ type config struct {
 	maxSkew        time.Duration
 	requestLogSize int
 	instanceName   func(instanceID string) string
+	// jobVisibilityDelay hides a new job from ShowGaussMySqlJobInfo for
+	// that long; oneOperation refuses a write to an instance that runs a job.
+	jobVisibilityDelay time.Duration
+	oneOperation       bool
 }
 
 func defaultConfig() config {
@@ -111,6 +116,9 @@ func (c *config) check() error {
 	}
 	if c.maxSkew <= 0 {
 		errs = append(errs, errors.New("WithMaxSkew: the skew must be positive"))
+	}
+	if c.jobVisibilityDelay < 0 {
+		errs = append(errs, errors.New("WithJobVisibilityDelay: the delay must not be negative"))
 	}
 	if c.requestLogSize < 0 {
 		errs = append(errs, errors.New("WithRequestLogSize: the size must not be negative"))
@@ -178,7 +186,7 @@ func WithJobMode(m JobMode) Option {
 }
 
 // WithClock sets the clock the fake reads for token expiry, job timestamps,
-// wall-clock job progress and Request.Time (time.Now when not set). The
+// wall-clock job progress, job visibility (WithJobVisibilityDelay) and Request.Time (time.Now when not set). The
 // X-Sdk-Date of AK/SK-signed requests is checked against the system clock
 // (auth.Verifier's), not this one. It must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
@@ -209,4 +217,34 @@ func WithRequestLogSize(n int) Option {
 // (by default "clickhouse-" and the first 8 characters of the instance ID).
 func WithInstanceName(name func(instanceID string) string) Option {
 	return func(c *config) { c.instanceName = name }
+}
+
+// WithJobVisibilityDelay makes every new job invisible to
+// ShowGaussMySqlJobInfo for d after it was created, on the fake's clock (see
+// WithClock), as on the real service, where "it usually takes a few seconds
+// before a job's ID can be queried". Until then ShowGaussMySqlJobInfo
+// answers what it answers for a job that does not exist: 400
+// CodeJobNotFound, with a message that names the job. The job runs all the
+// same (in JobsStepOnPoll mode, a poll that does not see it does not move
+// it), Server.Job shows it, and the replication of a create is listed at
+// once. Zero, the default, shows jobs as soon as they are created. A
+// negative d makes NewServer fail.
+func WithJobVisibilityDelay(d time.Duration) Option {
+	return func(c *config) { c.jobVisibilityDelay = d }
+}
+
+// WithOneOperationPerInstance makes an instance (the instance_id of the
+// path) run one operation at a time, as on the real service: while a job
+// started on an instance has not ended, a write to that instance is refused
+// with 409 and CodeInstanceBusy. A write is a request of any operation of
+// the spec that answers a job_id (create, delete, and those added later),
+// checked after the request's credentials and validation. The refusal
+// changes nothing: no replication, no job, no failure queued by
+// FailNextJob is touched, and the request log shows the 409. Reads (every
+// GET, and any request whose answer names no job) are never refused. A job
+// not visible yet (WithJobVisibilityDelay) runs all the same and keeps its
+// instance busy; in JobsManual mode, a test ends jobs with
+// Server.FinishJobs or Server.Advance. By default no write is refused.
+func WithOneOperationPerInstance() Option {
+	return func(c *config) { c.oneOperation = true }
 }

@@ -42,6 +42,9 @@ type Server struct {
 	faults     faults
 	log        requestLog
 	conns      atomic.Int64
+	// writeMu makes the busy check of WithOneOperationPerInstance and the
+	// write it lets through one step.
+	writeMu sync.Mutex
 
 	ln     net.Listener
 	srv    *http.Server
@@ -225,7 +228,8 @@ func (s *Server) Close() {
 
 // ServeHTTP serves one request: it records it, answers an injected fault,
 // serves the IAM endpoint, then checks credentials, validates the request
-// against the spec, checks the project and runs the operation.
+// against the spec, checks the project, refuses a write to a busy instance
+// (WithOneOperationPerInstance) and runs the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := randomHex(16)
 	w.Header().Set("X-Request-Id", requestID)
@@ -323,6 +327,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusForbidden, CodeForbidden,
 			"The IAM user is not authorized to access the API: the project in the path is not the project of this fake (see ProjectID).")
 		return
+	}
+	if s.cfg.oneOperation && startsJob(route) {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+		if s.refuseBusy(rec, pathParams) {
+			return
+		}
 	}
 	s.api.ServeHTTP(rec, r)
 }

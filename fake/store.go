@@ -12,7 +12,8 @@ import (
 )
 
 // jobFinalStep is the step at which a job ends; steps 1 to jobFinalStep-1
-// are Running with process 20%, 40%, 60% and 80%.
+// are Running with process 20%, 40%, 60% and 80%. Step 0 is Pending; a
+// job shows a process only while it is Running.
 const jobFinalStep = 5
 
 // timeFormat is how jobs show their timestamps (not RFC 3339).
@@ -51,6 +52,9 @@ type replication struct {
 type instance struct {
 	order  []*replication // in creation order, the order List pages through
 	byName map[string]*replication
+	// unended holds the instance's jobs not seen ended yet, oldest first:
+	// with WithOneOperationPerInstance, a write waits for them to end.
+	unended []*job
 }
 
 // store holds the replications and jobs. Every method takes mu.
@@ -58,6 +62,7 @@ type store struct {
 	mu           sync.Mutex
 	mode         JobMode
 	duration     time.Duration
+	hideFor      time.Duration // WithJobVisibilityDelay
 	now          func() time.Time
 	instanceName func(string) string
 	instances    map[string]*instance
@@ -73,6 +78,7 @@ func newStore(c *config) *store {
 	return &store{
 		mode:         c.jobMode,
 		duration:     c.jobDuration,
+		hideFor:      c.jobVisibilityDelay,
 		now:          c.now,
 		instanceName: name,
 		instances:    make(map[string]*instance),
@@ -110,8 +116,48 @@ func (st *store) newJob(name, instanceID string) *job {
 		st.failures = st.failures[1:]
 	}
 	st.jobs[j.id] = j
+	in := st.instance(instanceID)
+	in.unended = append(in.unended, j)
 	st.refresh(j)
 	return j
+}
+
+// runningJob returns the oldest job of the instance that has not ended,
+// forgetting those that have; the caller holds mu.
+func (st *store) runningJob(instanceID string) *job {
+	in := st.instances[instanceID]
+	if in == nil {
+		return nil
+	}
+	for len(in.unended) > 0 {
+		j := in.unended[0]
+		st.refresh(j)
+		if j.ended.IsZero() {
+			return j
+		}
+		in.unended[0] = nil
+		in.unended = in.unended[1:]
+	}
+	return nil
+}
+
+// busy returns the job that keeps the instance busy, as
+// ShowGaussMySqlJobInfo would show it, or false when the instance runs
+// none.
+func (st *store) busy(instanceID string) (Job, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	j := st.runningJob(instanceID)
+	if j == nil {
+		return Job{}, false
+	}
+	return viewJob(j), true
+}
+
+// visible reports whether ShowGaussMySqlJobInfo shows the job yet (see
+// WithJobVisibilityDelay); the caller holds mu.
+func (st *store) visible(j *job) bool {
+	return st.hideFor <= 0 || st.now().Sub(j.created) >= st.hideFor
 }
 
 // refresh moves a wall-clock job to the step the clock says; the caller
@@ -221,13 +267,14 @@ func (st *store) view(r *replication) Replication {
 	}
 }
 
-// showJob answers a job as ShowGaussMySqlJobInfo shows it; in
-// JobsStepOnPoll mode the job then moves one step.
+// showJob answers a job as ShowGaussMySqlJobInfo shows it. A poll (a
+// request of the API, not Server.Job) does not see a job that is not
+// visible yet, and in JobsStepOnPoll mode moves the job it sees one step.
 func (st *store) showJob(id string, poll bool) (Job, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	j := st.jobs[id]
-	if j == nil {
+	if j == nil || (poll && !st.visible(j)) {
 		return Job{}, false
 	}
 	st.refresh(j)
@@ -238,19 +285,22 @@ func (st *store) showJob(id string, poll bool) (Job, bool) {
 	return v, true
 }
 
+// viewJob shows a job in the wire model; the caller holds mu. As on the
+// service, process is set only while the job runs ("60%") and is ""
+// otherwise: Pending, Completed and Failed.
 func viewJob(j *job) Job {
 	status := JobStatusRunning
-	process := strconv.Itoa(j.step*100/jobFinalStep) + "%"
-	failReason, ended := "", ""
+	process, failReason, ended := "", "", ""
 	switch {
 	case j.step == 0:
 		status = JobStatusPending
 	case j.step == jobFinalStep && j.failReason != "":
 		status = JobStatusFailed
-		process = strconv.Itoa((jobFinalStep-1)*100/jobFinalStep) + "%"
 		failReason = j.failReason
 	case j.step == jobFinalStep:
 		status = JobStatusCompleted
+	default:
+		process = strconv.Itoa(j.step*100/jobFinalStep) + "%"
 	}
 	if !j.ended.IsZero() {
 		ended = j.ended.UTC().Format(timeFormat)

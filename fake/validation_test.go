@@ -101,18 +101,35 @@ func TestValidationAcceptsLegalValues(t *testing.T) {
 			`{"source_instance_id":"source_instance_id","source_node_id":"source_node_id","source_database":"source_database"}`, nil},
 		{"body with charset", http.MethodPost, repl, `{"source_instance_id":"abc","source_database":"charset"}`,
 			[]string{"Content-Type", "application/json; charset=utf-8"}},
+		// What Huawei's definitions declare and the official SDKs send.
+		{"body with Huawei's content type", http.MethodPost, repl, `{"source_instance_id":"abc","source_database":"huawei"}`,
+			[]string{"Content-Type", "application/json;charset=UTF-8"}},
+		{"body with plain JSON content type", http.MethodPost, repl, `{"source_instance_id":"abc","source_database":"plain"}`,
+			[]string{"Content-Type", "application/json"}},
+		{"body with upper-case content type", http.MethodPost, repl, `{"source_instance_id":"abc","source_database":"upper"}`,
+			[]string{"Content-Type", "Application/JSON;Charset=UTF-8"}},
 		{"64 non-ASCII letters", http.MethodPost, repl, createBody(strings.Repeat("数", 64)), nil},
 		{"limit 1", http.MethodGet, repl + "?limit=1", "", nil},
 		{"limit 100 offset 5", http.MethodGet, repl + "?limit=100&offset=5", "", nil},
 		{"zh-cn", http.MethodGet, repl, "", []string{"X-Language", "zh-cn"}},
 		{"en-us", http.MethodGet, repl, "", []string{"X-Language", "en-us"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			a := call(t, s, tt.method, tt.path, tt.body, tt.header...)
-			assert.Equal(t, http.StatusOK, a.Status, "body %s", a.Body)
-		})
+	// The group returns once its parallel requests have ended.
+	t.Run("requests", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				a := call(t, s, tt.method, tt.path, tt.body, tt.header...)
+				assert.Equal(t, http.StatusOK, a.Status, "body %s", a.Body)
+			})
+		}
+	})
+	var names []string
+	for _, r := range s.Replications(testInstance) {
+		names = append(names, deref(r.SourceDatabase))
+	}
+	for _, want := range []string{"charset", "huawei", "plain", "upper"} {
+		assert.Contains(t, names, want, "the body reached the operation")
 	}
 }
 
