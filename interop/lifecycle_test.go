@@ -24,23 +24,35 @@ const (
 )
 
 // TestSDKLifecycleInProcess drives a fake started with fake.NewServer
-// through the official SDK.
+// through the official SDK, with the real service's habits turned on: a new
+// job is not visible for a while, and an instance runs one operation at a
+// time.
 func TestSDKLifecycleInProcess(t *testing.T) {
 	t.Parallel()
-	s, err := fake.NewServer(fake.WithJobDuration(500 * time.Millisecond))
+	s, err := fake.NewServer(
+		fake.WithJobDuration(500*time.Millisecond),
+		fake.WithJobVisibilityDelay(300*time.Millisecond),
+		fake.WithOneOperationPerInstance())
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	ak, sk := s.AccessKey()
 	e := endpointInfo{URL: s.URL(), ProjectID: s.ProjectID(), AK: ak, SK: sk}
 	sdkLifecycle(t, newSDKClient(t, e))
 
-	// Every request the SDK sent was signed with AK/SK and accepted.
+	// Every request the SDK sent was signed with AK/SK and accepted; the
+	// polls met jobs not visible yet, and no write met a busy instance.
 	reqs := s.Requests()
 	require.NotEmpty(t, reqs)
+	hidden := 0
 	for _, r := range reqs {
 		assert.Equal(t, "Authorization", r.AuthHeader, "%s %s", r.Method, r.Path)
 		assert.True(t, r.Authenticated, "%s %s", r.Method, r.Path)
+		assert.NotEqual(t, http.StatusConflict, r.Status, "%s %s: a write met a busy instance", r.Method, r.Path)
+		if r.Operation == "ShowGaussMySqlJobInfo" && r.Status == http.StatusBadRequest {
+			hidden++
+		}
 	}
+	assert.Positive(t, hidden, "no poll met a job not visible yet")
 }
 
 // TestSDKLifecycleCommand drives the `chreplication fake` command, built
