@@ -110,13 +110,14 @@ func BenchmarkParallelCreate(b *testing.B) {
 	}
 }
 
-// BenchmarkInterleaved times the baseline's and the facade's (static token)
-// create calls alternately in one loop, the order swapped at every op, so
-// that both run on the same machine at the same moment: the load of other
-// processes, garbage collection and CPU frequency drift hit them alike,
-// which separate benchmarks run seconds apart cannot promise on a shared
-// 2-core machine. baseline-ns/call and facade-ns/call are the mean time of
-// one call of each, facade/baseline their ratio (an op is one call of each).
+// BenchmarkInterleaved times the baseline's, the facade's (static token)
+// and the generated client's create calls in turn in one loop, the order
+// rotated at every op, so that all run on the same machine at the same
+// moment: the load of other processes, garbage collection and CPU frequency
+// drift hit them alike, which separate benchmarks run seconds apart cannot
+// promise on a shared 2-core machine. baseline-ns/call, facade-ns/call and
+// generated-ns/call are the mean time of one call of each; facade/baseline
+// and facade/generated their ratios (an op is one call of each).
 //
 // create-deadline is create with a caller's context that has a deadline, as
 // many callers pass: the facade then adds no deadline of its own
@@ -128,25 +129,30 @@ func BenchmarkParallelCreate(b *testing.B) {
 // two clients (each client is then shared by all 32); the ratio of mean call
 // times is the inverse ratio of the throughputs.
 func BenchmarkInterleaved(b *testing.B) {
-	cs := [2]contender{contenderNamed(b, nameBaseline), contenderNamed(b, nameFacadeToken)}
+	// The facade, the hand-written baseline and the generated client used
+	// directly, in rotating order so that none always runs first.
+	cs := [3]contender{contenderNamed(b, nameBaseline), contenderNamed(b, nameFacadeToken), contenderNamed(b, nameGenerated)}
 	ctx := context.Background()
 	for _, c := range cs {
 		if _, err := c.create(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
-	report := func(b *testing.B, spent, calls [2]float64) {
-		b.ReportMetric(spent[0]/calls[0], "baseline-ns/call")
-		b.ReportMetric(spent[1]/calls[1], "facade-ns/call")
-		b.ReportMetric((spent[1]/calls[1])/(spent[0]/calls[0]), "facade/baseline")
+	report := func(b *testing.B, spent, calls [3]float64) {
+		per := func(i int) float64 { return spent[i] / calls[i] }
+		b.ReportMetric(per(0), "baseline-ns/call")
+		b.ReportMetric(per(1), "facade-ns/call")
+		b.ReportMetric(per(2), "generated-ns/call")
+		b.ReportMetric(per(1)/per(0), "facade/baseline")
+		b.ReportMetric(per(1)/per(2), "facade/generated")
 	}
 	serial := func(ctx context.Context) func(b *testing.B) {
 		return func(b *testing.B) {
-			var spent [2]time.Duration
+			var spent [3]time.Duration
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				for k := range 2 {
-					j := (i + k) & 1
+				for k := range 3 {
+					j := (i + k) % 3
 					start := time.Now()
 					if _, err := cs[j].create(ctx); err != nil {
 						b.Fatal(err)
@@ -154,7 +160,8 @@ func BenchmarkInterleaved(b *testing.B) {
 					spent[j] += time.Since(start)
 				}
 			}
-			report(b, [2]float64{float64(spent[0]), float64(spent[1])}, [2]float64{float64(b.N), float64(b.N)})
+			n := float64(b.N)
+			report(b, [3]float64{float64(spent[0]), float64(spent[1]), float64(spent[2])}, [3]float64{n, n, n})
 		}
 	}
 	b.Run("create", serial(ctx))
@@ -162,12 +169,12 @@ func BenchmarkInterleaved(b *testing.B) {
 	defer cancel()
 	b.Run("create-deadline", serial(withDeadline))
 	b.Run("parallel-create", func(b *testing.B) {
-		var spent, calls [2]atomic.Int64
+		var spent, calls [3]atomic.Int64
 		b.SetParallelism(max(1, parallelGoroutines/runtime.GOMAXPROCS(0)))
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for i := 0; pb.Next(); i++ {
-				j := i & 1
+				j := i % 3
 				start := time.Now()
 				if _, err := cs[j].create(ctx); err != nil {
 					b.Error(err)
@@ -177,11 +184,11 @@ func BenchmarkInterleaved(b *testing.B) {
 				calls[j].Add(1)
 			}
 		})
-		if calls[0].Load() == 0 || calls[1].Load() == 0 {
-			return // b.N == 1
+		if calls[0].Load() == 0 || calls[1].Load() == 0 || calls[2].Load() == 0 {
+			return // b.N too small
 		}
-		report(b, [2]float64{float64(spent[0].Load()), float64(spent[1].Load())},
-			[2]float64{float64(calls[0].Load()), float64(calls[1].Load())})
+		report(b, [3]float64{float64(spent[0].Load()), float64(spent[1].Load()), float64(spent[2].Load())},
+			[3]float64{float64(calls[0].Load()), float64(calls[1].Load()), float64(calls[2].Load())})
 	})
 }
 
