@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/gaussdb-tools/chreplication/auth"
 	"github.com/gaussdb-tools/chreplication/fake"
@@ -18,16 +19,32 @@ import (
 // supplied: those may be real secrets and are never echoed.
 const fromEnv = "(from your environment)"
 
+// fakeVisibilityDelay is how long the fake command hides a new job by
+// default: the service takes "a few seconds" before a job can be queried;
+// one second, with the default job duration, shows the job running once it
+// shows up.
+const fakeVisibilityDelay = time.Second
+
 var fakeCmd = &command{
 	name:     "fake",
 	summary:  "serve a fake of the API on your machine until interrupted",
-	synopsis: "fake [--addr 127.0.0.1:8080] [--job-duration 2s] [--quiet]",
+	synopsis: "fake [--addr 127.0.0.1:8080] [--job-duration 2s] [--job-visibility-delay 1s] [--one-operation-per-instance=false] [--quiet]",
 	details: `
 Serve a fake of the GaussDB(for MySQL) ClickHouse replication API, checked
 against the same OpenAPI spec as the client, for trying the CLI and for
 testing clients in any language. Replications and jobs live in memory; jobs
 go Pending, Running (process rising), Completed in --job-duration. The fake
 also serves IAM's POST /v3/auth/tokens.
+
+It behaves as the service does in two ways a client must cope with:
+  - a new job is not visible for --job-visibility-delay: until then
+    ShowGaussMySqlJobInfo answers 400 DBS.200543 naming the job, as for a job
+    that does not exist (0 shows jobs at once);
+  - an instance runs one operation at a time: while a job runs on an
+    instance, a write to that instance (a create, a delete, any operation
+    that starts a job) is refused with 409 DBS.200019 and changes nothing, so
+    it is safe to send again later (--one-operation-per-instance=false
+    accepts every write). Reads are never refused.
 
 It accepts the credentials set in the environment (HUAWEICLOUD_AUTH_TOKEN,
 HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK, HUAWEICLOUD_IAM_USER +
@@ -37,22 +54,34 @@ endpoint, the project and the credentials to use as shell 'export' lines
 (credentials from your environment are not printed), logs one line per request
 on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 	example: `  chreplication fake --addr 127.0.0.1:8080
+  chreplication fake --job-visibility-delay 0 --one-operation-per-instance=false  # every job visible, every write accepted
   # in another shell, paste the export lines it printed, then:
   chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 \
       --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
 		addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
 		jobDuration := fs.Duration("job-duration", fake.DefaultJobDuration, "how long a job takes from Pending to Completed")
+		visibilityDelay := fs.Duration("job-visibility-delay", fakeVisibilityDelay,
+			"how long a new job answers as unknown (400 DBS.200543) before it can be queried (0: at once)")
+		oneOperation := fs.Bool("one-operation-per-instance", true,
+			"refuse a write to an instance while one of its jobs runs (409 DBS.200019); =false accepts every write")
 		quiet := fs.Bool("quiet", false, "do not log requests on stderr")
 		return func(ctx context.Context, c *cli) error {
 			if *jobDuration < 0 {
 				return usageErrorf("--job-duration must not be negative")
 			}
+			if *visibilityDelay < 0 {
+				return usageErrorf("--job-visibility-delay must not be negative")
+			}
 			opts, given, err := fakeCredentials(c.getenv)
 			if err != nil {
 				return err
 			}
-			opts = append(opts, fake.WithAddr(*addr), fake.WithJobDuration(*jobDuration))
+			opts = append(opts, fake.WithAddr(*addr), fake.WithJobDuration(*jobDuration),
+				fake.WithJobVisibilityDelay(*visibilityDelay))
+			if *oneOperation {
+				opts = append(opts, fake.WithOneOperationPerInstance())
+			}
 			if !*quiet {
 				opts = append(opts, fake.WithLogger(slog.New(slog.NewTextHandler(c.stderr, nil))))
 			}
@@ -68,7 +97,7 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 				return usageErrorf("%s", strings.TrimPrefix(err.Error(), "fake: "))
 			}
 			defer s.Close()
-			printFakeEnv(c.stdout, s, given)
+			printFakeEnv(c.stdout, s, given, fakeBehaviour{*visibilityDelay, *oneOperation})
 			<-ctx.Done()
 			fmt.Fprintln(c.stderr, "chreplication fake: stopping")
 			s.Close()
@@ -131,41 +160,54 @@ func fakeCredentials(getenv func(string) string) ([]fake.Option, givenCreds, err
 	return opts, given, nil
 }
 
+// fakeBehaviour is what the fake command was told of the service's
+// behaviour, for printFakeEnv to say.
+type fakeBehaviour struct {
+	visibilityDelay time.Duration
+	oneOperation    bool
+}
+
 // printFakeEnv prints what a client needs to use the fake, as lines a shell
 // can run: export lines, and comments for the rest.
-func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds) {
+func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds, b fakeBehaviour) {
 	url := s.URL()
 	ak, sk := s.AccessKey()
 	domain, user, password := s.IAMUser()
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Fake GaussDB(for MySQL) ClickHouse replication API on %s, serving until interrupted (Ctrl-C).\n", url)
-	b.WriteString("# Point a client at it with these variables (paste them into a shell):\n")
-	fmt.Fprintf(&b, "export %s=%s\n", envEndpoint, shellQuote(url))
-	fmt.Fprintf(&b, "export %s=%s\n", auth.EnvProjectID, shellQuote(s.ProjectID()))
+	var out strings.Builder
+	fmt.Fprintf(&out, "# Fake GaussDB(for MySQL) ClickHouse replication API on %s, serving until interrupted (Ctrl-C).\n", url)
+	if b.visibilityDelay > 0 {
+		fmt.Fprintf(&out, "# A new job answers 400 %s (unknown job) for its first %s, as on the service.\n", fake.CodeJobNotFound, b.visibilityDelay)
+	}
+	if b.oneOperation {
+		fmt.Fprintf(&out, "# An instance runs one operation at a time: a write while one of its jobs runs gets 409 %s.\n", fake.CodeInstanceBusy)
+	}
+	out.WriteString("# Point a client at it with these variables (paste them into a shell):\n")
+	fmt.Fprintf(&out, "export %s=%s\n", envEndpoint, shellQuote(url))
+	fmt.Fprintf(&out, "export %s=%s\n", auth.EnvProjectID, shellQuote(s.ProjectID()))
 	if given.token {
-		fmt.Fprintf(&b, "# %s: the token %s\n", auth.EnvAuthToken, fromEnv)
+		fmt.Fprintf(&out, "# %s: the token %s\n", auth.EnvAuthToken, fromEnv)
 	} else {
-		fmt.Fprintf(&b, "export %s=%s\n", auth.EnvAuthToken, shellQuote(s.Token()))
+		fmt.Fprintf(&out, "export %s=%s\n", auth.EnvAuthToken, shellQuote(s.Token()))
 	}
 	if given.aksk {
-		fmt.Fprintf(&b, "# %s, %s: the AK/SK pair %s\n", auth.EnvAccessKey, auth.EnvSecretKey, fromEnv)
+		fmt.Fprintf(&out, "# %s, %s: the AK/SK pair %s\n", auth.EnvAccessKey, auth.EnvSecretKey, fromEnv)
 	} else {
-		b.WriteString("# Or sign requests with AK/SK (used first when set):\n")
-		fmt.Fprintf(&b, "#   export %s=%s %s=%s\n", auth.EnvAccessKey, shellQuote(ak), auth.EnvSecretKey, shellQuote(sk))
+		out.WriteString("# Or sign requests with AK/SK (used first when set):\n")
+		fmt.Fprintf(&out, "#   export %s=%s %s=%s\n", auth.EnvAccessKey, shellQuote(ak), auth.EnvSecretKey, shellQuote(sk))
 	}
 	if given.iam {
-		fmt.Fprintf(&b, "# %s, %s, %s: the IAM user %s; with\n", auth.EnvIAMUser, auth.EnvIAMPassword, auth.EnvIAMDomain, fromEnv)
-		fmt.Fprintf(&b, "#   export %s=%s\n", auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()))
+		fmt.Fprintf(&out, "# %s, %s, %s: the IAM user %s; with\n", auth.EnvIAMUser, auth.EnvIAMPassword, auth.EnvIAMDomain, fromEnv)
+		fmt.Fprintf(&out, "#   export %s=%s\n", auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()))
 	} else {
-		b.WriteString("# Or get an IAM token from the fake with a password (used when neither of the above is set):\n")
-		fmt.Fprintf(&b, "#   export %s=%s %s=%s %s=%s %s=%s\n",
+		out.WriteString("# Or get an IAM token from the fake with a password (used when neither of the above is set):\n")
+		fmt.Fprintf(&out, "#   export %s=%s %s=%s %s=%s %s=%s\n",
 			auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()),
 			auth.EnvIAMDomain, shellQuote(domain), auth.EnvIAMUser, shellQuote(user), auth.EnvIAMPassword, shellQuote(password))
 	}
-	b.WriteString("# Then, for example:\n")
-	b.WriteString("#   chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait\n")
-	b.WriteString("#   chreplication list --instance-id 54e42160670e48e789af7075e1efea1fin16\n")
-	_, _ = io.WriteString(w, b.String())
+	out.WriteString("# Then, for example:\n")
+	out.WriteString("#   chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait\n")
+	out.WriteString("#   chreplication list --instance-id 54e42160670e48e789af7075e1efea1fin16\n")
+	_, _ = io.WriteString(w, out.String())
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything but safe
