@@ -11,14 +11,16 @@
 #                    breaking passes (a breaking change is allowed in a new major)
 #
 # Prints one PASS/FAIL line per case and exits non-zero if any case does not
-# behave. The copies are made by bundling the spec to JSON with Redocly and
+# behave. The breaking step compares each copy with the unmodified spec
+# (not with the released one, which the spec may already differ from), so
+# the cases hold whatever has changed since the last release. The copies are
+# made by bundling the spec to JSON with Redocly and
 # editing the JSON, so the edits do not depend on the YAML's layout.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CHECK="$HERE/check.sh"
-RELEASED="$ROOT/api/released/openapi.yaml"
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true REDOCLY_SUPPRESS_NOTIFICATIONS=true
 
 scratch="$(mktemp -d)"
@@ -94,7 +96,7 @@ run_case() {
     return
   fi
   expect breaking "$want_breaking" "$breaking_pattern" "$dir/breaking.log" \
-    bash "$CHECK" breaking "$RELEASED" "$dir/openapi.json" || ok=0
+    bash "$CHECK" breaking "$scratch/unmodified.json" "$dir/openapi.json" || ok=0
   if [ "$want_ts" != skip ]; then
     expect typescript "$want_ts" "$ts_pattern" "$dir/typescript.log" \
       bash "$CHECK" typescript "$dir/openapi.json" "$dir/ts" || ok=0
@@ -122,7 +124,7 @@ run_case "operationId CreateClickHouseDataBaseReplication renamed" rename-operat
   fail 'api-operation-id-removed' \
   fail "error TS[0-9]+: .*CreateClickHouseDataBaseReplication"
 run_case "job_id removed, info.version major moved" remove-job-id-new-major \
-  pass 'major moved 1\.0\.0 -> 2\.0\.0' \
+  pass 'major moved [0-9]+\.[0-9]+\.[0-9]+ -> [0-9]+\.0\.0' \
   skip ''
 
 if [ "$failures" -ne 0 ]; then
