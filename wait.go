@@ -2,7 +2,9 @@ package chreplication
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -11,65 +13,232 @@ type WaitOption func(*waitConfig)
 
 type waitConfig struct {
 	first, max time.Duration
+	maxSet     bool // WithPollInterval gave max: it bounds blind polling too
+	grace      time.Duration
 	progress   func(*Job)
 }
 
-// Default polling intervals of WaitJob.
+// Polling defaults of WaitJob.
 const (
-	DefaultPollInterval    = time.Second
+	// DefaultPollInterval is the shortest time between two looks at a job,
+	// and the first delay of the backoff WaitJob uses while it cannot
+	// predict the job's end.
+	DefaultPollInterval = time.Second
+	// DefaultMaxPollInterval is the longest time between two looks while
+	// WaitJob cannot predict the job's end (the job reports no progress, or
+	// the predictions kept missing): the backoff stops doubling there.
 	DefaultMaxPollInterval = 30 * time.Second
+	// DefaultMaxPredictedPollInterval is the longest time between two looks
+	// while the job's progress lets WaitJob predict its end.
+	DefaultMaxPredictedPollInterval = 10 * time.Minute
+	// DefaultVisibilityGrace is how long after its first look WaitJob takes
+	// a 404 or 400 answer to mean that the service does not show the job
+	// yet (see WithVisibilityGrace).
+	DefaultVisibilityGrace = 2 * time.Minute
 )
 
-// WithPollInterval sets the delay before WaitJob's second look at the job
-// (first) and the most it waits between two looks (max). The delay doubles
-// after every look, so a job that takes T is looked at about log2(T/first)
-// times until the delay reaches max. Values ≤ 0 keep the defaults.
+// WithPollInterval sets the shortest (first) and the longest (max) time
+// between two looks at the job; WaitJob never looks more often than first
+// and never waits longer than max. While WaitJob cannot predict the job's
+// end, the delay starts at first and doubles after every look up to max, so
+// a job that takes T is looked at about log2(T/first) times until the delay
+// reaches max. Values ≤ 0 keep the defaults: first DefaultPollInterval, and
+// max DefaultMaxPollInterval while WaitJob cannot predict the end,
+// DefaultMaxPredictedPollInterval while it can; a max given here applies to
+// both. A max below first is raised to first.
 func WithPollInterval(first, max time.Duration) WaitOption {
 	return func(w *waitConfig) {
 		if first > 0 {
 			w.first = first
 		}
 		if max > 0 {
-			w.max = max
+			w.max, w.maxSet = max, true
 		}
 	}
 }
 
+// WithVisibilityGrace sets how long, from WaitJob's first look, an answer
+// 404 or 400 to the job query counts as "the service does not show the job
+// yet" (Huawei documents that a new job takes a few seconds before its ID
+// can be queried): WaitJob reports it as an EventJobNotVisible (see
+// WithEventHook) and looks again with its usual polling. An answer that
+// comes later ends the wait with an error wrapping the *APIError. The
+// default is DefaultVisibilityGrace; d ≤ 0 turns the grace off, so the
+// first 404 or 400 ends the wait.
+func WithVisibilityGrace(d time.Duration) WaitOption {
+	return func(w *waitConfig) { w.grace = max(d, 0) }
+}
+
 // WithProgress calls fn with the job after each look at it whose status or
 // progress differs from the previous one (and after the first). fn runs on
-// WaitJob's goroutine and must not keep the *Job past its return.
+// WaitJob's goroutine and must not keep the *Job past its return. nil calls
+// nothing.
 func WithProgress(fn func(*Job)) WaitOption {
 	return func(w *waitConfig) { w.progress = fn }
 }
 
-// WaitJob looks at the job jobID until it is Completed or Failed, waiting
-// between looks with capped exponential backoff (see WithPollInterval), and
-// returns it. A Failed job is returned with an error wrapping ErrJobFailed
-// that holds the job's FailReason. When ctx ends first, WaitJob returns
-// promptly with the last job it saw (nil if none) and an error wrapping
-// ctx's error (when ctx ends while a look is between two retries, the error
-// wraps that look's last outcome too). An error from a look (after the
-// client's retries) ends the wait too. WaitJob starts no goroutine.
-func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) (*Job, error) {
-	if err := checkID("jobID", jobID); err != nil {
-		return nil, err
-	}
-	cfg := waitConfig{first: DefaultPollInterval, max: DefaultMaxPollInterval}
+func newWaitConfig(opts []WaitOption) waitConfig {
+	cfg := waitConfig{first: DefaultPollInterval, grace: DefaultVisibilityGrace}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
 		}
 	}
-	cfg.max = max(cfg.max, cfg.first)
-	var last *Job
-	delay := cfg.first
-	for {
-		job, err := c.Job(ctx, jobID)
-		if err != nil {
-			return last, err
+	if cfg.maxSet {
+		cfg.max = max(cfg.max, cfg.first)
+	}
+	return cfg
+}
+
+// WaitJob looks at the job jobID until it is Completed or Failed and
+// returns it. A Failed job is returned with an error wrapping ErrJobFailed
+// that holds the job's FailReason.
+//
+// When to look. WaitJob looks at once, and then:
+//
+//   - While the job reports its progress ("60%" in Process, see
+//     Job.Percent), WaitJob predicts the job's end from the progress seen
+//     and the times of the looks, and looks just after it. It assumes the
+//     progress grows at a steady rate between two reported values (a
+//     report of 60% means somewhere in [60%, 61%), or in [60%, 80%) when
+//     every value seen is a multiple of 20), keeps the rates and start
+//     times that agree with every look, and takes the earliest and the
+//     latest end they allow. When those are close (within 1% of the time
+//     the job takes, or 50ms), the next look comes at the latest end.
+//     Otherwise it comes earlier, at the moment whose answer narrows the
+//     range most, and never after 90% of the time left before the earliest
+//     end. Looks that disagree with the older ones (the job stalled, jumped
+//     or went back) make WaitJob forget the older looks.
+//   - While the job reports no progress, or the looks do not bound its
+//     rate yet, the delay starts at the shortest interval and doubles after
+//     every look, up to DefaultMaxPollInterval (the backoff). After three
+//     looks that found the job still running where its end was predicted,
+//     WaitJob uses the backoff for the rest of the wait.
+//   - Two looks are never closer than the shortest interval nor farther
+//     apart than the longest (see WithPollInterval).
+//
+// A 404 or 400 answer within the visibility grace (WithVisibilityGrace)
+// means that the job is not visible yet: WaitJob emits an
+// EventJobNotVisible and looks again after the backoff's delay. Any other
+// error from a look (after the client's retries) ends the wait and is
+// returned with the last job seen (nil if none).
+//
+// When ctx ends first, WaitJob returns promptly with the last job it saw
+// (nil if none) and an error wrapping ctx's error (and the last answer when
+// the job was not visible yet, or when ctx ended while a look was between
+// two retries). WaitJob starts no goroutine; calls on one Client may run
+// concurrently.
+func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) (*Job, error) {
+	if err := checkID("jobID", jobID); err != nil {
+		return nil, err
+	}
+	cfg := newWaitConfig(opts)
+	w := waiter{
+		jobID: jobID,
+		cfg:   cfg,
+		clock: wallClock{},
+		look:  func(ctx context.Context) (*Job, error) { return c.Job(ctx, jobID) },
+		emit:  c.emit,
+		plan:  newPredictor(cfg),
+	}
+	return w.run(ctx)
+}
+
+// clock is the time WaitJob's loop runs on: the wall clock for WaitJob, a
+// simulated one in tests.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d and returns nil, or returns ctx's error as soon as ctx
+	// ends.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// wallClock is the real time.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// look is one look at the job: when it was sent, when its answer came and
+// the job it showed (nil when the service did not show the job yet).
+type look struct {
+	sent, got time.Time
+	job       *Job
+}
+
+// schedule decides when the loop looks at the job. Each wait has its own.
+type schedule interface {
+	// initial is the delay before the first look.
+	initial() time.Duration
+	// next is the delay from the answer of l to the next look.
+	next(l look) time.Duration
+}
+
+// waiter is WaitJob's loop and what it runs on.
+type waiter struct {
+	jobID string
+	cfg   waitConfig
+	clock clock
+	look  func(context.Context) (*Job, error)
+	emit  func(Event) // nil: no events
+	plan  schedule
+}
+
+// run looks at the job until it ends, an error ends the wait or ctx ends.
+func (w *waiter) run(ctx context.Context) (*Job, error) {
+	if d := w.plan.initial(); d > 0 {
+		if err := w.clock.Sleep(ctx, d); err != nil {
+			return nil, fmt.Errorf("chreplication: waiting for job %s (not looked at yet): %w", w.jobID, err)
 		}
-		if cfg.progress != nil && (last == nil || last.Status != job.Status || last.Process != job.Process) {
-			cfg.progress(job)
+	}
+	var (
+		last       *Job
+		first      time.Time // the first look was sent
+		notVisible int
+	)
+	for {
+		sent := w.clock.Now()
+		if first.IsZero() {
+			first = sent
+		}
+		job, err := w.look(ctx)
+		got := w.clock.Now()
+		if err != nil {
+			apiErr := notVisibleAnswer(err)
+			if apiErr == nil || ctx.Err() != nil {
+				return last, err
+			}
+			elapsed := got.Sub(first)
+			if elapsed >= w.cfg.grace {
+				if w.cfg.grace <= 0 {
+					return last, err
+				}
+				return last, fmt.Errorf("chreplication: job %s still not shown %v after the first look: %w",
+					w.jobID, elapsed.Round(time.Millisecond), err)
+			}
+			notVisible++
+			d := w.plan.next(look{sent: sent, got: got})
+			if w.emit != nil {
+				w.emit(Event{Kind: EventJobNotVisible, Operation: jobOperation, JobID: w.jobID,
+					Attempt: notVisible, Delay: d, Elapsed: elapsed, Err: apiErr})
+			}
+			if err := w.clock.Sleep(ctx, d); err != nil {
+				return last, fmt.Errorf("chreplication: waiting for job %s (not shown yet): %w (last answer: %w)", w.jobID, err, apiErr)
+			}
+			continue
+		}
+		if w.cfg.progress != nil && (last == nil || last.Status != job.Status || last.Process != job.Process) {
+			w.cfg.progress(job)
 		}
 		last = job
 		switch job.Status {
@@ -82,13 +251,22 @@ func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) 
 			}
 			return job, fmt.Errorf("%w: job %s (%s): %s", ErrJobFailed, job.ID, job.Name, clean(reason))
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return last, fmt.Errorf("chreplication: waiting for job %s (last status %s): %w", jobID, last.Status, ctx.Err())
-		case <-t.C:
+		if err := w.clock.Sleep(ctx, w.plan.next(look{sent: sent, got: got, job: job})); err != nil {
+			return last, fmt.Errorf("chreplication: waiting for job %s (last status %s): %w", w.jobID, last.Status, err)
 		}
-		delay = min(delay*2, cfg.max)
 	}
+}
+
+// jobOperation is the operationId of the job query, as events name it.
+const jobOperation = "ShowGaussMySqlJobInfo"
+
+// notVisibleAnswer returns the *APIError of a look that may mean the job
+// is not visible yet (a 404 or a 400: the job ID passed the local checks),
+// or nil.
+func notVisibleAnswer(err error) *APIError {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusNotFound || apiErr.StatusCode == http.StatusBadRequest) {
+		return apiErr
+	}
+	return nil
 }

@@ -1,0 +1,309 @@
+package chreplication
+
+import (
+	"math"
+	"time"
+)
+
+// How WaitJob predicts (see WaitJob's doc comment for the whole picture).
+const (
+	// predictTolerance is the lag WaitJob aims at, as a share of the
+	// job's duration: once the earliest and the latest possible end are
+	// closer than that, it looks at the latest.
+	predictToleranceC = 0.01
+	// minPredictTolerance is the least of that tolerance.
+	minPredictTolerance = 50 * time.Millisecond
+	// lookAhead is how far, as a share of the time left before the
+	// earliest possible end, a look that narrows the estimate may come:
+	// a job that speeds up then ends after it.
+	lookAhead = 0.9
+	// stretch bounds every delay by that many times the span of the looks
+	// the estimate rests on (since the first look, or since looks last
+	// disagreed): a job whose pace changed unseen cannot be overshot by
+	// more than that.
+	stretch = 2.0
+	// scanLooks: an end range still too wide when no look can narrow it
+	// before its start is walked through in that many looks.
+	scanLooks = 4
+	// maxMisses is how many looks may find the job running where its end
+	// was predicted before WaitJob gives up predicting.
+	maxMisses = 3
+	// lookCandidates is how many moments are weighed for a look that
+	// narrows the estimate.
+	lookCandidates = 48
+	// horizon: an estimate whose latest end lies farther ahead, in
+	// seconds, does not bound the job's rate (about 12 days; the job API
+	// shows jobs of the last month only).
+	horizon = 1e6
+)
+
+// predictor is the schedule of WaitJob: it predicts the job's end from
+// the progress reported, and falls back to capped exponential backoff. Its
+// zero value is not usable; newPredictor makes one. It is used by one wait
+// at a time.
+type predictor struct {
+	floor, longest, blindLongest time.Duration
+	backoff                      time.Duration // the next blind delay
+	start                        time.Time     // the first look was sent
+	origin                       time.Time     // the time 0 of points
+	points                       []progressPoint
+	trusted                      float64 // the estimate rests on looks since then (seconds since origin)
+	bounded                      bool // the last look gave a bounded estimate
+	aimed                        bool // the last delay aimed at the predicted end
+	misses                       int
+	fallback                     bool // misses reached maxMisses: backoff to the end
+	last                         endEstimate // the last estimate, for tests
+}
+
+// progressPoint is one look at a running job: sent at a, answered at b
+// (seconds since the predictor's origin), showing p percent.
+type progressPoint struct {
+	a, b float64
+	p    int
+}
+
+func newPredictor(cfg waitConfig) *predictor {
+	p := &predictor{floor: cfg.first, longest: DefaultMaxPredictedPollInterval, blindLongest: DefaultMaxPollInterval}
+	if cfg.maxSet {
+		p.longest, p.blindLongest = cfg.max, cfg.max
+	}
+	p.longest = max(p.longest, p.floor)
+	p.blindLongest = max(p.blindLongest, p.floor)
+	p.backoff = p.floor
+	return p
+}
+
+func (p *predictor) initial() time.Duration { return 0 }
+
+func (p *predictor) next(l look) time.Duration {
+	if p.start.IsZero() {
+		p.start = l.sent
+	}
+	if l.job == nil || p.fallback {
+		return p.blind()
+	}
+	pct, ok := l.job.Percent()
+	if !ok || pct >= 100 {
+		p.aimed = false
+		return p.blind()
+	}
+	if p.aimed {
+		p.aimed = false
+		if p.misses++; p.misses >= maxMisses {
+			p.fallback, p.points, p.backoff = true, nil, p.floor
+			return p.blind()
+		}
+	}
+	if p.origin.IsZero() {
+		p.origin = l.sent
+	}
+	p.points = append(p.points, progressPoint{a: p.sec(l.sent), b: p.sec(l.got), p: pct})
+	kept := len(p.points)
+	est, ok := p.estimate()
+	if len(p.points) < kept { // the pace changed: trust only what comes next
+		p.trusted = p.points[len(p.points)-1].a
+	}
+	if !ok || est.hi-p.sec(l.got) > horizon {
+		if p.bounded {
+			p.bounded, p.backoff = false, p.floor // the job changed pace: explore again
+		}
+		return p.blind()
+	}
+	p.bounded, p.last = true, est
+	return p.aim(est, p.sec(l.got))
+}
+
+// blind is the backoff's next delay.
+func (p *predictor) blind() time.Duration {
+	d := p.backoff
+	p.backoff = min(2*d, p.blindLongest)
+	return d
+}
+
+func (p *predictor) sec(t time.Time) float64 { return t.Sub(p.origin).Seconds() }
+
+// aim returns the delay from now (seconds since origin) to the next look.
+func (p *predictor) aim(est endEstimate, now float64) time.Duration {
+	floor := p.floor.Seconds()
+	longest := min(p.longest.Seconds(), max(floor, stretch*(now-p.trusted)))
+	width := est.hi - est.lo
+	took := (est.lo+est.hi)/2 - p.sec(p.start)
+	tol := max(minPredictTolerance.Seconds(), predictTolerance*took)
+	target, atLatest := est.hi, true
+	if width > tol {
+		lo, hi := now+floor, min(now+longest, now+lookAhead*(est.lo-now), est.lo-floor)
+		if lo <= hi {
+			if t, worst := est.bestLook(lo, hi); worst < 0.8*width {
+				return p.delay(t-now, false)
+			}
+		}
+		// No look can narrow the range before its start: walk through it,
+		// in steps no shorter than the floor (a look that comes too early
+		// costs a floor).
+		if t := est.lo + max(tol, width/scanLooks, floor); t < est.hi {
+			target, atLatest = t, false
+		}
+	}
+	const guard = 0.001 // look just after the end
+	if d := target + guard - now; d <= longest {
+		return p.delay(d, atLatest)
+	}
+	return p.delay(longest, false)
+}
+
+func (p *predictor) delay(d float64, aimed bool) time.Duration {
+	p.aimed = aimed
+	return min(max(time.Duration(d*float64(time.Second)), p.floor), p.longest)
+}
+
+// estimate fits the points: the rates and start times that agree with
+// every point, first reading each percentage as [p, p+1), then, when every
+// value is a multiple of some step, as [p, p+step). When no line agrees
+// with all the points, the oldest are forgotten until one does.
+func (p *predictor) estimate() (endEstimate, bool) {
+	for len(p.points) > 1 {
+		for _, q := range quanta(p.points) {
+			if pg := fitPolygon(p.points, q); len(pg) > 0 {
+				lo, hi := pg.endRange()
+				lo = max(lo, p.points[len(p.points)-1].a) // it was running then
+				return endEstimate{pg: pg, q: float64(q), lo: lo, hi: hi}, hi >= lo
+			}
+		}
+		p.points = p.points[1:]
+	}
+	return endEstimate{}, false
+}
+
+// quanta are the widths a reported percentage may stand for: 1, and the
+// greatest common divisor of 100 and every value seen when it is larger.
+func quanta(points []progressPoint) []int {
+	g := 100
+	for _, pt := range points {
+		g = gcd(g, pt.p)
+	}
+	if g > 1 {
+		return []int{g, 1}
+	}
+	return []int{1}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// rateF0 is a line of progress: f(t) = f0 + rate·t percent at t seconds.
+type rateF0 struct{ rate, f0 float64 }
+
+// polygon is a convex set of lines, as the corners of its polygon in the
+// (rate, f0) plane.
+type polygon []rateF0
+
+// fitPolygon is the set of lines that pass every point with steps of q:
+// f(b) ≥ p (the value was reached when the answer came; not asked of 0%,
+// which may mean that the job had not started) and f(a) ≤ p+q (the next
+// was not reached when the look was sent).
+func fitPolygon(points []progressPoint, q int) polygon {
+	pg := polygon{{1e-9, -1e6}, {1e4, -1e6}, {1e4, 100}, {1e-9, 100}}
+	for _, pt := range points {
+		if pt.p > 0 { // 0% may also mean not started
+			pg = pg.clip(-pt.b, -1, -float64(pt.p)) // f0 + rate·b ≥ p
+		}
+		pg = pg.clip(pt.a, 1, float64(pt.p+q)) // f0 + rate·a ≤ p+q
+		if len(pg) == 0 {
+			return nil
+		}
+	}
+	return pg
+}
+
+// clip keeps the part where a·rate + b·f0 ≤ c.
+func (pg polygon) clip(a, b, c float64) polygon {
+	if len(pg) == 0 {
+		return nil
+	}
+	scale := math.Abs(c) + 1
+	side := func(v rateF0) float64 { return (a*v.rate + b*v.f0 - c) / scale }
+	out := make(polygon, 0, len(pg)+1)
+	for i, cur := range pg {
+		nxt := pg[(i+1)%len(pg)]
+		dc, dn := side(cur), side(nxt)
+		if dc <= 1e-12 {
+			out = append(out, cur)
+		}
+		if (dc < -1e-12 && dn > 1e-12) || (dc > 1e-12 && dn < -1e-12) {
+			s := dc / (dc - dn)
+			out = append(out, rateF0{cur.rate + s*(nxt.rate-cur.rate), cur.f0 + s*(nxt.f0-cur.f0)})
+		}
+	}
+	return out
+}
+
+// endRange is the earliest and latest time a line of pg reaches 100%.
+func (pg polygon) endRange() (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range pg {
+		e := (100 - v.f0) / v.rate
+		lo, hi = min(lo, e), max(hi, e)
+	}
+	return lo, hi
+}
+
+// valueRange is the least and most progress the lines of pg give at t.
+func (pg polygon) valueRange(t float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range pg {
+		f := v.f0 + v.rate*t
+		lo, hi = min(lo, f), max(hi, f)
+	}
+	return lo, hi
+}
+
+// endEstimate is what the points say about the job's end: the lines that
+// agree with them, the step of the reported values, and the earliest and
+// latest end (seconds since the predictor's origin).
+type endEstimate struct {
+	pg     polygon
+	q      float64
+	lo, hi float64
+}
+
+// bestLook weighs moments between lo and hi (seconds) for a look that
+// narrows the estimate: for each, every value the look may show, and the
+// width of the end range left after it. It returns the earliest moment
+// whose worst value leaves a range at most 5% wider than the narrowest
+// (so that later looks keep room to narrow it further), and that width.
+func (e endEstimate) bestLook(lo, hi float64) (at, worst float64) {
+	var widths [lookCandidates + 1]float64
+	best := math.Inf(1)
+	for i := range widths {
+		widths[i] = e.worstWidthAfter(lo + (hi-lo)*float64(i)/lookCandidates)
+		best = min(best, widths[i])
+	}
+	for i, w := range widths {
+		if w <= best*1.05 {
+			return lo + (hi-lo)*float64(i)/lookCandidates, w
+		}
+	}
+	return hi, best
+}
+
+// worstWidthAfter is the widest end range a look at t may leave.
+func (e endEstimate) worstWidthAfter(t float64) float64 {
+	fmin, fmax := e.pg.valueRange(t)
+	worst := 0.0
+	first := math.Floor(fmin/e.q) * e.q
+	for k := first; k <= fmax && k < 100; k += e.q {
+		sub := e.pg.clip(-t, -1, -k).clip(t, 1, k+e.q)
+		if len(sub) == 0 {
+			continue
+		}
+		l, h := sub.endRange()
+		worst = max(worst, h-l)
+	}
+	return worst
+}
+
+var predictTolerance = predictToleranceC
