@@ -31,6 +31,17 @@ type endpointInfo struct {
 // asks IAM for nothing.
 func newSDKClient(tb testing.TB, e endpointInfo) *gaussdb.GaussDBClient {
 	tb.Helper()
+	return newSDKClientWith(tb, e, nil)
+}
+
+// newSDKClientWith is newSDKClient sending through rt (nil: the SDK's own
+// transport).
+func newSDKClientWith(tb testing.TB, e endpointInfo, rt http.RoundTripper) *gaussdb.GaussDBClient {
+	tb.Helper()
+	hcfg := config.DefaultHttpConfig().WithTimeout(10 * time.Second)
+	if rt != nil {
+		hcfg = hcfg.WithHttpRoundTripper(rt)
+	}
 	cred, err := basic.NewCredentialsBuilder().
 		WithAk(e.AK).
 		WithSk(e.SK).
@@ -40,7 +51,7 @@ func newSDKClient(tb testing.TB, e endpointInfo) *gaussdb.GaussDBClient {
 	hc, err := gaussdb.GaussDBClientBuilder().
 		WithEndpoints([]string{e.URL}).
 		WithCredential(cred).
-		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(10 * time.Second)).
+		WithHttpConfig(hcfg).
 		SafeBuild()
 	require.NoError(tb, err, "building the SDK's GaussDB client")
 	return gaussdb.NewGaussDBClient(hc)
