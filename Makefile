@@ -7,16 +7,21 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 GOLANGCI_VER  := v2.15.0
 PKGS          := ./...
 
-.PHONY: all test unit allocs vet fmt-check lint generate check-generated spec-check bench demo deps-check clean
+.PHONY: all test unit allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean
 
 all: test
 
 ## test: everything CI checks: vet, gofmt, lint, generated code, the spec, the race-enabled tests.
-test: vet fmt-check lint check-generated deps-check spec-check unit allocs
+test: vet fmt-check lint check-generated deps-check spec-check unit allocs interop
 
 ## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests).
 unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+## interop: Huawei Cloud's official Go SDK against the fake, and its models against the spec
+## (interop/ is a module of its own: the main module never depends on the SDK).
+interop:
+	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 ## allocs: the allocation budgets, built without the race detector (it changes the counts).
 allocs:
@@ -53,9 +58,13 @@ deps-check:
 spec-check:
 	bash tools/spec/check.sh
 
-## bench: the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
-bench:
+## bench: bench-interop, then the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
+bench: bench-interop
 	$(GO) run ./bench/cmd/benchratio -rounds 10 -benchtime 300ms -raw bench.out
+
+## bench-interop: the facade's AK/SK create call against the official SDK's, in rounds and interleaved.
+bench-interop:
+	cd interop && $(GO) test -run '^$$' -bench . -benchmem -count 5 -benchtime 300ms .
 
 ## demo: the whole lifecycle against an in-process fake; no credentials, no network.
 demo:
