@@ -69,3 +69,116 @@ export function readCreateAnswer(status: number, answer: unknown): string {
   }
   throw new Error(describeError(status, answer as ErrorResponse));
 }
+
+// Retry helpers: the same code is in tools/spec/client.ts and in README.md.
+// They wait out the two answers of the service that are not errors of the
+// request: a job that is not visible yet, and a write refused because the
+// instance runs another operation.
+
+type Job = components["schemas"]["Job"];
+
+/** What the helpers read of an answer; an openapi-fetch result ({ data, error, response }) is one. */
+export interface Answer {
+  readonly response: { readonly status: number; readonly headers: { get(name: string): string | null } };
+  readonly error?: unknown;
+}
+
+/** How the helpers wait. Times are in milliseconds. */
+export interface RetryOptions {
+  /** Waits ms milliseconds, such as (ms) => new Promise((resolve) => setTimeout(resolve, ms)). */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Time between two looks at a job, and the first wait after a busy answer (default 2000). */
+  readonly interval?: number;
+  /** How long a write refused by a busy instance is sent again (default 10 minutes). */
+  readonly busyTimeout?: number;
+  /** How long a job may be unknown to the service after the answer that named it (default 60 s). */
+  readonly visibilityGrace?: number;
+  /** How long waitJob waits for a job to end (default 1 hour). */
+  readonly timeout?: number;
+  /** Called before each wait of the helpers, with the answer that caused it. */
+  readonly onRetry?: (reason: "instance busy" | "job not visible yet", answer: Answer, delay: number) => void;
+}
+
+/** The error_code of an error answer, or "" when its body has another shape (such as a gateway's HTML). */
+export function errorCode(answer: Answer): string {
+  const e = answer.error;
+  return typeof e === "object" && e !== null && "error_code" in e && typeof e.error_code === "string" ? e.error_code : "";
+}
+
+/** One line naming the status, error code, message and request ID of an error answer. */
+export function describeAnswer(answer: Answer): string {
+  const e = answer.error;
+  const message = typeof e === "object" && e !== null && "error_msg" in e && typeof e.error_msg === "string" ? e.error_msg : String(e ?? "");
+  const requestID = answer.response.headers.get("X-Request-Id") ?? "-";
+  return `HTTP ${answer.response.status} ${errorCode(answer)}: ${message} (request ${requestID})`;
+}
+
+/** The codes of a 409 that says the instance runs another operation (those Huawei's Terraform provider retries). */
+export const busyCodes: readonly string[] = ["DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084"];
+
+/** Whether a write was refused because the instance runs another operation: it changed nothing, and sending it again is safe. */
+export function isInstanceBusy(answer: Answer): boolean {
+  return answer.response.status === 409 && busyCodes.includes(errorCode(answer));
+}
+
+/** Whether a job answer says the job is unknown: a 404, or a 400 other than a parameter error (DBS.200001). */
+export function isJobUnknown(answer: Answer): boolean {
+  const status = answer.response.status;
+  return status === 404 || (status === 400 && errorCode(answer) !== "DBS.200001");
+}
+
+/**
+ * Sends a write (each call of send makes one request) until the instance
+ * accepts it or busyTimeout has passed, and returns the last answer. The
+ * waits double from interval up to 30 s.
+ */
+export async function sendWrite<A extends Answer>(send: () => Promise<A>, options: RetryOptions): Promise<A> {
+  const start = Date.now();
+  let delay = options.interval ?? 2000;
+  for (;;) {
+    const answer = await send();
+    if (!isInstanceBusy(answer) || Date.now() - start + delay > (options.busyTimeout ?? 600_000)) {
+      return answer;
+    }
+    options.onRetry?.("instance busy", answer, delay);
+    await options.sleep(delay);
+    delay = Math.min(2 * delay, 30_000);
+  }
+}
+
+/**
+ * Looks at a job (each call of show makes one request) every interval until
+ * it is Completed or Failed, and returns it. A new job is not visible for a
+ * few seconds: while it has never been seen, an answer that it is unknown is
+ * waited out for visibilityGrace. Any other error answer, or a job still
+ * running after timeout, throws an Error.
+ */
+export async function waitJob<A extends Answer & { readonly data?: { readonly job: Job } }>(
+  show: () => Promise<A>,
+  options: RetryOptions,
+  onProgress?: (job: Job) => void,
+): Promise<Job> {
+  const start = Date.now();
+  const interval = options.interval ?? 2000;
+  let seen = false;
+  for (;;) {
+    const answer = await show();
+    const job = answer.data?.job;
+    if (job !== undefined) {
+      seen = true;
+      onProgress?.(job);
+      if (job.status === "Completed" || job.status === "Failed") {
+        return job;
+      }
+    } else if (seen || !isJobUnknown(answer) || Date.now() - start >= (options.visibilityGrace ?? 60_000)) {
+      throw new Error(describeAnswer(answer));
+    } else {
+      options.onRetry?.("job not visible yet", answer, interval);
+    }
+    if (Date.now() - start >= (options.timeout ?? 3_600_000)) {
+      throw new Error(`the job has not ended after ${Date.now() - start} ms`);
+    }
+    await options.sleep(interval);
+  }
+}
+// End of the retry helpers.
