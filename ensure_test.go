@@ -203,7 +203,7 @@ func TestEnsureReplicationOutcomes(t *testing.T) {
 			wantTask: true, wantCreates: 1, wantTasks: []string{"shop"}, minLists: 2,
 		},
 		{name: "400 already exists, list never shows it", onWrite: answer(http.StatusBadRequest, "DBS.280293", false), wantErr: ErrOutcomeUnknown, wantStatus: 400, wantCreates: 1, minLists: 3},
-		{name: "400 parameter error", onWrite: answer(http.StatusBadRequest, "DBS.280001", false), wantStatus: 400, wantCreates: 1, minLists: 2},
+		{name: "400 parameter error", onWrite: answer(http.StatusBadRequest, "DBS.200001", false), wantStatus: 400, wantCreates: 1, minLists: 2},
 		{name: "403 refused", onWrite: answer(http.StatusForbidden, "APIGW.0302", false), wantStatus: 403, wantCreates: 1, minLists: 1},
 		{
 			name: "2xx without job_id after acting", onWrite: func(s *ensureSvc, w http.ResponseWriter, db string) {
@@ -404,7 +404,7 @@ func TestEnsureReplicationAbsentOutcomes(t *testing.T) {
 		{name: "answer lost, task still listed", tasks: []string{"shop"}, onWrite: cutWithoutActing, wantErr: ErrOutcomeUnknown, wantDeletes: 1, wantTasks: []string{"shop"}},
 		{name: "5xx without acting", tasks: []string{"shop"}, onWrite: answer(http.StatusServiceUnavailable, "APIGW.0201", false), wantErr: ErrOutcomeUnknown, wantStatus: 503, wantDeletes: 1, wantTasks: []string{"shop"}},
 		{name: "400 not found: deleted by someone else", tasks: []string{"shop"}, onWrite: answer(http.StatusBadRequest, "DBS.280292", true), wantDeletes: 1, wantTasks: []string{}},
-		{name: "400 parameter error", tasks: []string{"shop"}, onWrite: answer(http.StatusBadRequest, "DBS.280001", false), wantStatus: 400, wantDeletes: 1, wantTasks: []string{"shop"}},
+		{name: "400 parameter error", tasks: []string{"shop"}, onWrite: answer(http.StatusBadRequest, "DBS.200001", false), wantStatus: 400, wantDeletes: 1, wantTasks: []string{"shop"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -457,4 +457,18 @@ func TestOutcomeUnknownMessage(t *testing.T) {
 	assert.Contains(t, err.Error(), "did not show its effect within 1s")
 	assert.Contains(t, err.Error(), "calling again is safe")
 	assert.True(t, errors.Is(unknown("x", sendErr, nil, 0, context.Canceled), context.Canceled))
+}
+
+func TestValidateExports(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, ValidateReplication(testInstance, shopRequest()))
+	require.NoError(t, ValidateDatabaseName("ventes été"))
+	require.NoError(t, ValidateID(testInstance))
+	require.ErrorIs(t, ValidateID("a/b"), ErrInvalidRequest)
+	require.ErrorIs(t, ValidateID(""), ErrInvalidRequest)
+	for _, name := range []string{"", "a.b", "a/b", "trailing ", "tab\there"} {
+		var ire *InvalidRequestError
+		require.ErrorAs(t, ValidateDatabaseName(name), &ire, "%q", name)
+		assert.Equal(t, "database", ire.Field)
+	}
 }

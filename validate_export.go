@@ -21,3 +21,20 @@ func ValidateReplication(instanceID string, req CreateReplicationRequest) error 
 	}
 	return nil
 }
+
+// ValidateDatabaseName returns the error DeleteReplication would return for
+// the database name before sending anything (an error wrapping
+// ErrInvalidRequest for the field "database"), or nil. MySQL names are 1 to
+// 64 characters, none of them '/', '\', '.' or a control character, not
+// ending in a space; spaces and non-ASCII letters are legal.
+func ValidateDatabaseName(name string) error {
+	return checkDatabase("database", name)
+}
+
+// ValidateID returns the error the client returns for a malformed
+// identifier (an instance, node, project or job ID) before sending anything:
+// an error wrapping ErrInvalidRequest for the field "id", or nil. IDs are 1
+// to 64 characters from A-Z a-z 0-9 - _, starting with a letter or digit.
+func ValidateID(id string) error {
+	return checkID("id", id)
+}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gaussdb-tools/chreplication"
@@ -37,6 +40,7 @@ type apiFlags struct {
 	language  string
 	timeout   time.Duration
 	output    string
+	insecure  bool // --insecure-http
 }
 
 func (a *apiFlags) register(fs *flag.FlagSet) {
@@ -46,6 +50,7 @@ func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.language, "language", "", "`language` of the API's error messages: en-us or zh-cn (default: the API's, en-us)")
 	fs.DurationVar(&a.timeout, "timeout", 0, "give up after this `duration`, such as 30s or 10m, waiting included (default: no limit; each API call still gives up after 60s)")
 	fs.StringVar(&a.output, "output", outputText, "output `format`: text or json (json: exactly one JSON document on stdout)")
+	fs.BoolVar(&a.insecure, "insecure-http", false, "allow a plain http:// --endpoint on a host that is not loopback (credentials then travel in clear text; http to 127.0.0.1 and localhost is always allowed)")
 }
 
 // checkOutput validates --output before anything is sent.
@@ -109,9 +114,11 @@ func (a *apiFlags) credentialsLookup(getenv func(string) string, projectID strin
 	}
 }
 
-// client builds the API client from the flags and the environment. Every
-// error it returns exits with code 2: nothing has been sent.
-func (a *apiFlags) client(getenv func(string) string) (*chreplication.Client, error) {
+// client builds the API client from the flags and the environment. The
+// waits the client rides out (a busy instance, a job not visible yet) are
+// written to events, one line each, when events is not nil. Every error it
+// returns exits with code 2: nothing has been sent.
+func (a *apiFlags) client(getenv func(string) string, events io.Writer) (*chreplication.Client, error) {
 	if err := a.checkOutput(); err != nil {
 		return nil, err
 	}
@@ -142,6 +149,12 @@ func (a *apiFlags) client(getenv func(string) string) (*chreplication.Client, er
 	if a.language != "" {
 		opts = append(opts, chreplication.WithLanguage(a.language))
 	}
+	if a.insecure {
+		opts = append(opts, chreplication.WithInsecureHTTP())
+	}
+	if events != nil {
+		opts = append(opts, chreplication.WithEventHook(eventPrinter(events)))
+	}
 	client, err := chreplication.NewClient(endpoint, opts...)
 	if a.endpoint == "" && a.region == "" {
 		err = fromVariable(err, "endpoint", envEndpoint)
@@ -150,6 +163,44 @@ func (a *apiFlags) client(getenv func(string) string) (*chreplication.Client, er
 		err = fromVariable(err, "projectID", envProjectID)
 	}
 	return client, err
+}
+
+// eventPrinter returns an event hook that writes one line per event to w
+// (stderr: stdout may carry the one JSON document). It is safe for
+// concurrent use, as apply's parallel instances need.
+func eventPrinter(w io.Writer) func(chreplication.Event) {
+	var mu sync.Mutex
+	return func(e chreplication.Event) {
+		line := describeEvent(e)
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(w, line)
+	}
+}
+
+// describeEvent says in one line what the client is waiting for.
+func describeEvent(e chreplication.Event) string {
+	answer := ""
+	if e.Err != nil {
+		answer = "HTTP " + strconv.Itoa(e.Err.StatusCode)
+		if e.Err.Code != "" {
+			answer += " " + e.Err.Code
+		}
+		if e.Err.Message != "" {
+			answer += ": " + e.Err.Message
+		}
+		answer = " (" + printable(answer) + ")"
+	}
+	delay := e.Delay.Round(10 * time.Millisecond)
+	switch e.Kind {
+	case chreplication.EventInstanceBusy:
+		return fmt.Sprintf("chreplication: the instance is busy with another operation%s; sending %s again in %s (attempt %d)",
+			answer, printable(e.Operation), delay, e.Attempt+1)
+	case chreplication.EventJobNotVisible:
+		return fmt.Sprintf("chreplication: job %s is not visible yet%s; looking again in %s (%s since the wait began)",
+			printable(e.JobID), answer, delay, e.Elapsed.Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("chreplication: %s: waiting %s before trying %s again%s", printable(e.Kind.String()), delay, printable(e.Operation), answer)
 }
 
 // fromVariable renames the field of an invalid-input error after the
@@ -167,7 +218,7 @@ func fromVariable(err error, field, variable string) error {
 // and the environment (a usage error there sends nothing) and calls fn with
 // it and ctx bounded by --timeout.
 func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, client *chreplication.Client) error) error {
-	client, err := a.client(c.getenv)
+	client, err := a.client(c.getenv, c.stderr)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,11 @@ func wait(ctx context.Context, c *cli, client *chreplication.Client, a *apiFlags
 	if a.output == outputJSON {
 		out = c.stderr
 	}
-	return waitJob(ctx, client, jobID, out, pollInterval(w.poll))
+	job, err := waitJob(ctx, client, jobID, out, pollInterval(w.poll))
+	if err != nil {
+		noteStillRunning(ctx, c.stderr, jobID, job)
+	}
+	return job, err
 }
 
 // waitJob waits for the job with WaitJob, drawing its progress on out. A job
@@ -56,7 +60,7 @@ func waitJob(ctx context.Context, client *chreplication.Client, jobID string, ou
 
 // startJob is the part create and delete share: call start, print the job
 // ID (and with --wait, wait and print the final job).
-func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait bool, what string,
+func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait bool, what, instanceID string,
 	start func(ctx context.Context, client *chreplication.Client) (string, error),
 ) error {
 	if doWait {
@@ -67,6 +71,7 @@ func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait boo
 	return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 		jobID, err := start(ctx, client)
 		if err != nil {
+			noteMayHaveStarted(ctx, c.stderr, err, instanceID)
 			return err
 		}
 		if a.output == outputText {
@@ -131,7 +136,7 @@ Exit code 3 when the waited job ends Failed.`,
 				return err
 			}
 			what := fmt.Sprintf("create the replication of database %q into instance %s", printable(req.SourceDatabase), printable(*instanceID))
-			return startJob(ctx, c, &a, &w, *doWait, what, func(ctx context.Context, client *chreplication.Client) (string, error) {
+			return startJob(ctx, c, &a, &w, *doWait, what, *instanceID, func(ctx context.Context, client *chreplication.Client) (string, error) {
 				return client.CreateReplication(ctx, *instanceID, req)
 			})
 		}
@@ -168,7 +173,7 @@ Exit code 3 when the waited job ends Failed.`,
 				return err
 			}
 			what := fmt.Sprintf("delete the replication of database %q from instance %s", printable(*database), printable(*instanceID))
-			return startJob(ctx, c, &a, &w, *doWait, what, func(ctx context.Context, client *chreplication.Client) (string, error) {
+			return startJob(ctx, c, &a, &w, *doWait, what, *instanceID, func(ctx context.Context, client *chreplication.Client) (string, error) {
 				return client.DeleteReplication(ctx, *instanceID, *database)
 			})
 		}

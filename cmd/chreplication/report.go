@@ -36,6 +36,15 @@ type jobFailedError struct {
 func (e *jobFailedError) Error() string { return e.err.Error() }
 func (e *jobFailedError) Unwrap() error { return e.err }
 
+// exitError ends a command with code once it has printed what happened
+// (apply's summary); msg, when not empty, is the last line on stderr.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
 // fieldFlags maps the fields the client names in an InvalidRequestError to
 // the flags that set them, so that the message names what the user typed.
 var fieldFlags = map[string]string{
@@ -56,10 +65,22 @@ var fieldFlags = map[string]string{
 
 // exitCode maps an error to the exit code of the CLI contract.
 func exitCode(err error) int {
-	var ue *usageError
+	var (
+		ue  *usageError
+		ee  *exitError
+		ife *invalidFileError
+	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ife):
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		// Only the signal context is ever cancelled (--timeout ends with
+		// DeadlineExceeded).
+		return exitInterrupted
 	case errors.Is(err, chreplication.ErrJobFailed):
 		return exitJobFailed
 	case errors.As(err, &ue), errors.Is(err, chreplication.ErrInvalidRequest):
@@ -82,8 +103,19 @@ func report(w io.Writer, cmd string, err error) int {
 		iamErr *auth.IAMError
 		urlErr *url.Error
 		jf     *jobFailedError
+		ee     *exitError
+		ife    *invalidFileError
 	)
 	switch {
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintf(w, "%s%s\n", prefix, printable(ee.msg))
+		}
+	case errors.As(err, &ife):
+		fmt.Fprintf(w, "%s%s is not a valid apply file; nothing was sent:\n", prefix, printable(ife.name))
+		for _, p := range ife.problems {
+			fmt.Fprintf(w, "  %s\n", printable(p))
+		}
 	case errors.As(err, &jf):
 		reason := "no reason given"
 		id := ""

@@ -18,6 +18,9 @@ const (
 	exitAPI       = 1 // the API or the network answered with an error
 	exitUsage     = 2 // usage error or invalid input: nothing was sent
 	exitJobFailed = 3 // the waited job ended Failed
+	// exitInterrupted: Ctrl-C (SIGINT) or SIGTERM ended the command; what
+	// it started and is still running on the service was listed first.
+	exitInterrupted = 130
 )
 
 // cli holds what a command reads and writes. Commands never touch os.Args,
@@ -43,7 +46,7 @@ type command struct {
 
 // commands lists the subcommands in the order "help" shows them.
 func commands() []*command {
-	return []*command{createCmd, listCmd, deleteCmd, jobCmd, waitCmd, fakeCmd, demoCmd}
+	return []*command{createCmd, listCmd, deleteCmd, jobCmd, waitCmd, applyCmd, fakeCmd, demoCmd}
 }
 
 func lookupCommand(name string) *command {
@@ -209,6 +212,9 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		name := "--" + f.Name
+		if len(f.Name) == 1 {
+			name = "-" + f.Name // such as apply's -f
+		}
 		if arg != "" {
 			name += " " + arg
 		}
@@ -241,4 +247,4 @@ Credentials (never flags), the first way that is set wins:
   HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN      IAM password token
     [HUAWEICLOUD_SDK_IAM_ENDPOINT overrides the IAM host]
 Exit codes: 0 success, 1 API or network error, 2 usage error or invalid input (nothing sent),
-3 the waited job ended Failed.`
+3 the waited job ended Failed, 130 interrupted (the jobs still running are listed first).`
