@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"github.com/gaussdb-tools/chreplication"
@@ -154,16 +155,18 @@ func ExampleClient_WaitJob() {
 	}
 	job, err := c.WaitJob(ctx, jobID,
 		chreplication.WithPollInterval(10*time.Millisecond, 100*time.Millisecond),
-		chreplication.WithProgress(func(j *chreplication.Job) { fmt.Println(j.Status, j.Process) }))
+		chreplication.WithProgress(func(j *chreplication.Job) {
+			fmt.Println(strings.TrimSpace(string(j.Status) + " " + j.Process)) // process is "" unless running
+		}))
 	if errors.Is(err, chreplication.ErrJobFailed) {
 		fmt.Println("failed:", job.FailReason)
 	}
 	// Output:
-	// Pending 0%
+	// Pending
 	// Running 20%
 	// Running 40%
 	// Running 60%
 	// Running 80%
-	// Failed 80%
+	// Failed
 	// failed: the source database has no primary key
 }
