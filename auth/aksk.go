@@ -41,8 +41,10 @@ var emptySHA256 = sha256.Sum256(nil)
 // The signature covers the method, the path (each segment re-encoded
 // canonically, ending in "/"), the sorted query, every header of the request
 // except Content-Type, names containing '_' and the ones the transport
-// rewrites (Authorization, Content-Length, Transfer-Encoding, Trailer), plus
-// host (req.Host, else req.URL.Host), and the SHA-256 of the exact body bytes.
+// rewrites (Authorization, Content-Length, Transfer-Encoding, Trailer, and
+// User-Agent, which net/http sends once, leaves out when empty and
+// replaces with its own when the key is not spelled User-Agent), plus host
+// (req.Host, else req.URL.Host), and the SHA-256 of the exact body bytes.
 // The body is read through req.GetBody when it is set; otherwise req.Body is
 // read and replaced by a re-readable copy (GetBody and ContentLength are set),
 // so sign after the body is final and send the request as is.
@@ -194,12 +196,16 @@ type hdr struct {
 
 // excludedHeader reports the request headers that are not signed: the ones
 // DESIGN.md leaves out (content-type, names with '_'), the signature itself,
-// and the ones net/http writes from other fields than Header.
+// the ones net/http writes from other fields than Header, and User-Agent,
+// which net/http does not send as Header holds it (only its first value,
+// nothing when that is empty, its own default besides a non-canonical
+// spelling), so that a signature over it would not match what the server
+// receives.
 func excludedHeader(name string) bool {
 	if strings.IndexByte(name, '_') >= 0 {
 		return true
 	}
-	for _, x := range [...]string{"Content-Type", "Authorization", "Host", "Content-Length", "Transfer-Encoding", "Trailer"} {
+	for _, x := range [...]string{"Content-Type", "Authorization", "Host", "Content-Length", "Transfer-Encoding", "Trailer", "User-Agent"} {
 		if strings.EqualFold(name, x) {
 			return true
 		}

@@ -51,10 +51,10 @@ type Verifier struct {
 // over the headers it lists (host taken from req.Host), the method, the
 // path, the query and the body, compares the two in constant time, and checks
 // X-Sdk-Date (which must be signed) against the package clock. A request with
-// more than one Authorization header, or an X-Security-Token it does not sign,
-// is refused. The body is
-// read (up to 10 MiB) and put back, so the handler can read it again; a
-// larger body is refused and left consumed.
+// more than one Authorization header, one that gives Access, SignedHeaders or
+// Signature twice, or an X-Security-Token it does not sign, is refused. The
+// body is read (up to 10 MiB) and put back, so the handler can read it
+// again; a larger body is refused and left consumed.
 //
 // The error wraps ErrMissingSignature, ErrMalformedSignature,
 // ErrUnknownAccessKey, ErrDateSkew or ErrSignatureMismatch, and never quotes
@@ -166,7 +166,7 @@ func readBody(req *http.Request) ([32]byte, error) {
 //
 //	SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex
 //
-// into its parts.
+// into its parts, each of which must be there exactly once.
 func parseAuthorization(authz string) (ak string, names []string, sig string, err error) {
 	rest, ok := strings.CutPrefix(authz, signAlgorithm+" ")
 	if !ok {
@@ -179,13 +179,18 @@ func parseAuthorization(authz string) (ak string, names []string, sig string, er
 		if !ok {
 			return "", nil, "", fmt.Errorf("%w: Authorization part is not key=value", ErrMalformedSignature)
 		}
-		switch k {
-		case "Access":
+		// A part given twice is refused, like a second Authorization
+		// header: the one checked here need not be the one another reader
+		// (a log, a gateway) takes.
+		switch {
+		case k == "Access" && !haveAK:
 			ak, haveAK = val, true
-		case "SignedHeaders":
+		case k == "SignedHeaders" && !haveSigned:
 			signed, haveSigned = val, true
-		case "Signature":
+		case k == "Signature" && !haveSig:
 			sig, haveSig = val, true
+		case k == "Access" || k == "SignedHeaders" || k == "Signature":
+			return "", nil, "", fmt.Errorf("%w: Authorization has %s more than once", ErrMalformedSignature, k)
 		default:
 			return "", nil, "", fmt.Errorf("%w: unexpected Authorization part %q", ErrMalformedSignature, printable(k, 32))
 		}
