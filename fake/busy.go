@@ -28,6 +28,17 @@ func startsJob(route *routers.Route) bool {
 	return has
 }
 
+// busyExempt names the writes that a busy instance accepts all the same:
+// DeleteClickHouseDataBaseConfig stops a scope change that has not
+// finished, the very job that keeps the instance busy.
+var busyExempt = map[string]bool{"DeleteClickHouseDataBaseConfig": true}
+
+// refusedWhenBusy reports whether WithOneOperationPerInstance refuses a
+// request of route's operation while the instance runs a job.
+func refusedWhenBusy(route *routers.Route) bool {
+	return startsJob(route) && !busyExempt[route.Operation.OperationID]
+}
+
 // refuseBusy answers 409 CodeInstanceBusy and reports true when the
 // instance of the request's path runs a job that has not ended. The caller
 // holds writeMu, so that no other write starts a job between this check and

@@ -61,4 +61,14 @@ func TestStartsJob(t *testing.T) {
 		}
 	}
 	assert.Len(t, seen, len(want), "every operation above is in the spec")
+
+	// The write that stops a scope change is accepted while the instance
+	// runs that scope change.
+	del := doc.Paths.Find("/v3/{project_id}/instances/{instance_id}/clickhouse/replication/{database_name}").Delete
+	require.NotNil(t, del)
+	cancel := *del
+	cancel.OperationID = "DeleteClickHouseDataBaseConfig"
+	assert.True(t, startsJob(&routers.Route{Method: http.MethodDelete, Operation: &cancel}))
+	assert.False(t, refusedWhenBusy(&routers.Route{Method: http.MethodDelete, Operation: &cancel}))
+	assert.True(t, refusedWhenBusy(&routers.Route{Method: http.MethodDelete, Operation: del}))
 }

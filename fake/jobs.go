@@ -26,7 +26,8 @@ func (s *Server) FailNextJob(reason string) {
 }
 
 // Job returns a job as ShowGaussMySqlJobInfo would show it, without moving
-// it in JobsStepOnPoll mode; ok is false for an unknown ID.
+// it in JobsStepOnPoll mode; ok is false for an unknown ID. It shows a job
+// that ShowGaussMySqlJobInfo does not show yet (WithJobVisibilityDelay).
 func (s *Server) Job(id string) (job Job, ok bool) { return s.store.showJob(id, false) }
 
 // Replications returns every replication of an instance in the order List

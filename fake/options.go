@@ -238,7 +238,9 @@ func WithJobVisibilityDelay(d time.Duration) Option {
 // started on an instance has not ended, a write to that instance is refused
 // with 409 and CodeInstanceBusy. A write is a request of any operation of
 // the spec that answers a job_id (create, delete, and those added later),
-// checked after the request's credentials and validation. The refusal
+// checked after the request's credentials and validation, except
+// DeleteClickHouseDataBaseConfig, which stops the unfinished scope change
+// that keeps the instance busy. The refusal
 // changes nothing: no replication, no job, no failure queued by
 // FailNextJob is touched, and the request log shows the 409. Reads (every
 // GET, and any request whose answer names no job) are never refused. A job

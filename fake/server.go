@@ -328,7 +328,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The IAM user is not authorized to access the API: the project in the path is not the project of this fake (see ProjectID).")
 		return
 	}
-	if s.cfg.oneOperation && startsJob(route) {
+	if s.cfg.oneOperation && refusedWhenBusy(route) {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 		if s.refuseBusy(rec, pathParams) {
