@@ -94,34 +94,43 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 // returns it. A Failed job is returned with an error wrapping ErrJobFailed
 // that holds the job's FailReason.
 //
-// When to look. WaitJob looks at once, and then:
+// When it looks. WaitJob looks at once, then:
 //
 //   - While the job reports its progress ("60%" in Process, see
-//     Job.Percent), WaitJob predicts the job's end from the progress seen
-//     and the times of the looks, and looks just after it. It assumes the
-//     progress grows at a steady rate between two reported values (a
-//     report of 60% means somewhere in [60%, 61%), or in [60%, 80%) when
-//     every value seen is a multiple of 20), keeps the rates and start
-//     times that agree with every look, and takes the earliest and the
-//     latest end they allow. When those are close (within 1% of the time
-//     the job takes, or 50ms), the next look comes at the latest end.
-//     Otherwise it comes earlier, at the moment whose answer narrows the
-//     range most, and never after 90% of the time left before the earliest
-//     end. Looks that disagree with the older ones (the job stalled, jumped
-//     or went back) make WaitJob forget the older looks.
-//   - While the job reports no progress, or the looks do not bound its
-//     rate yet, the delay starts at the shortest interval and doubles after
+//     Job.Percent), WaitJob predicts the job's end and looks just after it.
+//     It keeps every steady pace and start time that agrees with all the
+//     looks so far, reading a report of 60% as "between 60% and 61%"
+//     somewhere between the look's request and its answer (or as "between
+//     60% and 80%" once two different values were seen and all are
+//     multiples of 20, and likewise for other steps). From those it takes
+//     the earliest and the latest possible end. When they are within 0.5%
+//     of the job's duration (at least 50ms) of each other, the next look
+//     comes at the latest one. Otherwise it comes at the moment whose
+//     answer, whatever it shows, narrows that range most, no later than
+//     one shortest interval before the earliest end; when no such moment
+//     is left, WaitJob walks through the range in steps of at least the
+//     shortest interval and at most 2% of the job's duration. A look that
+//     disagrees with the older ones (the job stalled, jumped or went back)
+//     makes WaitJob forget the older ones, and no delay is longer than
+//     twice the time covered by the looks the prediction rests on.
+//   - While the job reports no progress, or the looks do not yet bound its
+//     pace, the delay starts at the shortest interval and doubles after
 //     every look, up to DefaultMaxPollInterval (the backoff). After three
-//     looks that found the job still running where its end was predicted,
-//     WaitJob uses the backoff for the rest of the wait.
+//     looks that found the job running past its latest predicted end, or
+//     six looks that disagreed with the older ones, WaitJob stops
+//     predicting and uses the backoff, from the shortest interval, for the
+//     rest of the wait.
 //   - Two looks are never closer than the shortest interval nor farther
 //     apart than the longest (see WithPollInterval).
 //
+// A job that reports no progress is thus looked at exactly as by earlier
+// versions: after 1s, 2s, 4s … up to 30s with the default intervals.
+//
 // A 404 or 400 answer within the visibility grace (WithVisibilityGrace)
 // means that the job is not visible yet: WaitJob emits an
-// EventJobNotVisible and looks again after the backoff's delay. Any other
-// error from a look (after the client's retries) ends the wait and is
-// returned with the last job seen (nil if none).
+// EventJobNotVisible (see WithEventHook) and looks again after the
+// backoff's delay. Any other error from a look (after the client's retries)
+// ends the wait and is returned with the last job seen (nil if none).
 //
 // When ctx ends first, WaitJob returns promptly with the last job it saw
 // (nil if none) and an error wrapping ctx's error (and the last answer when

@@ -10,7 +10,7 @@ const (
 	// predictTolerance is the lag WaitJob aims at, as a share of the
 	// job's duration: once the earliest and the latest possible end are
 	// closer than that, it looks at the latest.
-	predictToleranceC = 0.01
+	predictTolerance = 0.005
 	// minPredictTolerance is the least of that tolerance.
 	minPredictTolerance = 50 * time.Millisecond
 	// lookAhead is how far, as a share of the time left before the
@@ -23,11 +23,15 @@ const (
 	// more than that.
 	stretch = 2.0
 	// scanLooks: an end range still too wide when no look can narrow it
-	// before its start is walked through in that many looks.
+	// before its start is walked through in that many looks, or in steps
+	// of scanShare of the job's duration when those are shorter.
 	scanLooks = 4
+	scanShare = 0.02
 	// maxMisses is how many looks may find the job running where its end
-	// was predicted before WaitJob gives up predicting.
+	// was predicted, and maxResets how many may disagree with the looks
+	// before them, before WaitJob gives up predicting.
 	maxMisses = 3
+	maxResets = 6
 	// lookCandidates is how many moments are weighed for a look that
 	// narrows the estimate.
 	lookCandidates = 48
@@ -48,11 +52,10 @@ type predictor struct {
 	origin                       time.Time     // the time 0 of points
 	points                       []progressPoint
 	trusted                      float64 // the estimate rests on looks since then (seconds since origin)
-	bounded                      bool // the last look gave a bounded estimate
-	aimed                        bool // the last delay aimed at the predicted end
-	misses                       int
-	fallback                     bool // misses reached maxMisses: backoff to the end
-	last                         endEstimate // the last estimate, for tests
+	bounded                      bool    // the last look gave a bounded estimate
+	aimed                        bool    // the last delay aimed at the predicted end
+	misses, resets               int
+	fallback                     bool // too many misses or resets: backoff to the end
 }
 
 // progressPoint is one look at a running job: sent at a, answered at b
@@ -90,8 +93,7 @@ func (p *predictor) next(l look) time.Duration {
 	if p.aimed {
 		p.aimed = false
 		if p.misses++; p.misses >= maxMisses {
-			p.fallback, p.points, p.backoff = true, nil, p.floor
-			return p.blind()
+			return p.giveUp()
 		}
 	}
 	if p.origin.IsZero() {
@@ -102,6 +104,9 @@ func (p *predictor) next(l look) time.Duration {
 	est, ok := p.estimate()
 	if len(p.points) < kept { // the pace changed: trust only what comes next
 		p.trusted = p.points[len(p.points)-1].a
+		if p.resets++; p.resets >= maxResets {
+			return p.giveUp()
+		}
 	}
 	if !ok || est.hi-p.sec(l.got) > horizon {
 		if p.bounded {
@@ -109,8 +114,15 @@ func (p *predictor) next(l look) time.Duration {
 		}
 		return p.blind()
 	}
-	p.bounded, p.last = true, est
+	p.bounded = true
 	return p.aim(est, p.sec(l.got))
+}
+
+// giveUp turns predictions off for the rest of the wait: the backoff
+// starts again from the floor.
+func (p *predictor) giveUp() time.Duration {
+	p.fallback, p.points, p.backoff = true, nil, p.floor
+	return p.blind()
 }
 
 // blind is the backoff's next delay.
@@ -139,8 +151,8 @@ func (p *predictor) aim(est endEstimate, now float64) time.Duration {
 		}
 		// No look can narrow the range before its start: walk through it,
 		// in steps no shorter than the floor (a look that comes too early
-		// costs a floor).
-		if t := est.lo + max(tol, width/scanLooks, floor); t < est.hi {
+		// costs a floor) and no longer than scanShare of the duration.
+		if t := est.lo + max(tol, floor, min(width/scanLooks, scanShare*took)); t < est.hi {
 			target, atLatest = t, false
 		}
 	}
@@ -156,35 +168,43 @@ func (p *predictor) delay(d float64, aimed bool) time.Duration {
 	return min(max(time.Duration(d*float64(time.Second)), p.floor), p.longest)
 }
 
-// estimate fits the points: the rates and start times that agree with
-// every point, first reading each percentage as [p, p+1), then, when every
-// value is a multiple of some step, as [p, p+step). When no line agrees
-// with all the points, the oldest are forgotten until one does.
-func (p *predictor) estimate() (endEstimate, bool) {
+// estimate fits the points: the rates and start times of the lines of
+// progress that agree with every point, reading each percentage p as
+// [p, p+step) (see step). When no line agrees with all the points, the
+// oldest are forgotten until one does. ok is false when fewer than two
+// points are left.
+func (p *predictor) estimate() (est endEstimate, ok bool) {
 	for len(p.points) > 1 {
-		for _, q := range quanta(p.points) {
-			if pg := fitPolygon(p.points, q); len(pg) > 0 {
-				lo, hi := pg.endRange()
-				lo = max(lo, p.points[len(p.points)-1].a) // it was running then
-				return endEstimate{pg: pg, q: float64(q), lo: lo, hi: hi}, hi >= lo
-			}
+		q := step(p.points)
+		if pg := fitPolygon(p.points, q); len(pg) > 0 {
+			lo, hi := pg.endRange()
+			lo = max(lo, p.points[len(p.points)-1].a) // it was running then
+			return endEstimate{pg: pg, q: float64(q), lo: lo, hi: hi}, hi >= lo
 		}
 		p.points = p.points[1:]
 	}
 	return endEstimate{}, false
 }
 
-// quanta are the widths a reported percentage may stand for: 1, and the
-// greatest common divisor of 100 and every value seen when it is larger.
-func quanta(points []progressPoint) []int {
-	g := 100
+// step is the width a reported percentage stands for: the largest divisor
+// of 100 that every value seen is a multiple of, once two different values
+// other than 0% agree on it (20 for a job that moves in steps of 20%), and
+// 1 before.
+func step(points []progressPoint) int {
+	q, first := 100, -1
+	two := false
 	for _, pt := range points {
-		g = gcd(g, pt.p)
+		q = gcd(q, pt.p)
+		if pt.p > 0 && first < 0 {
+			first = pt.p
+		} else if pt.p > 0 && pt.p != first {
+			two = true
+		}
 	}
-	if g > 1 {
-		return []int{g, 1}
+	if !two {
+		return 1
 	}
-	return []int{1}
+	return q
 }
 
 func gcd(a, b int) int {
@@ -202,16 +222,13 @@ type rateF0 struct{ rate, f0 float64 }
 type polygon []rateF0
 
 // fitPolygon is the set of lines that pass every point with steps of q:
-// f(b) ≥ p (the value was reached when the answer came; not asked of 0%,
-// which may mean that the job had not started) and f(a) ≤ p+q (the next
-// was not reached when the look was sent).
+// f(b) ≥ p (the value was reached when the answer came) and f(a) ≤ p+q (the
+// next was not reached when the look was sent).
 func fitPolygon(points []progressPoint, q int) polygon {
 	pg := polygon{{1e-9, -1e6}, {1e4, -1e6}, {1e4, 100}, {1e-9, 100}}
 	for _, pt := range points {
-		if pt.p > 0 { // 0% may also mean not started
-			pg = pg.clip(-pt.b, -1, -float64(pt.p)) // f0 + rate·b ≥ p
-		}
-		pg = pg.clip(pt.a, 1, float64(pt.p+q)) // f0 + rate·a ≤ p+q
+		pg = pg.clip(-pt.b, -1, -float64(pt.p)) // f0 + rate·b ≥ p
+		pg = pg.clip(pt.a, 1, float64(pt.p+q))  // f0 + rate·a ≤ p+q
 		if len(pg) == 0 {
 			return nil
 		}
@@ -305,5 +322,3 @@ func (e endEstimate) worstWidthAfter(t float64) float64 {
 	}
 	return worst
 }
-
-var predictTolerance = predictToleranceC
