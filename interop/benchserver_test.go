@@ -34,7 +34,7 @@ var benchCreateAnswer = []byte(`{"job_id":"18ef8ee3-b880-4851-8978-bb6acbd4e695"
 // connections opened and requests served, and exits when its stdin ends
 // (the benchmark closed it, or is gone).
 func serveBenchAnswers() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench server:", err)
 		return 1
@@ -110,7 +110,8 @@ func startBenchServer() (*benchServer, error) {
 	if benchServerCur != nil {
 		return benchServerCur, nil
 	}
-	cmd := exec.Command(os.Args[0])
+	// The server lives until stop closes its stdin (or kills it).
+	cmd := exec.CommandContext(context.Background(), os.Args[0])
 	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

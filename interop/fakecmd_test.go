@@ -45,7 +45,8 @@ func buildCLI(t *testing.T) string {
 func startFakeCommand(t *testing.T) endpointInfo {
 	t.Helper()
 	bin := buildCLI(t)
-	cmd := exec.Command(bin, "fake", "--addr", "127.0.0.1:0", "--job-duration", "500ms", "--quiet")
+	// The command lives until stopCommand interrupts it (or kills it).
+	cmd := exec.CommandContext(context.Background(), bin, "fake", "--addr", "127.0.0.1:0", "--job-duration", "500ms", "--quiet")
 	cmd.Env = envWithout(os.Environ(), "HUAWEICLOUD_")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

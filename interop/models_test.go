@@ -209,7 +209,7 @@ paths:
 		Nested         *nested   `json:"nested,omitempty"`
 		SDKOnly        string    `json:"sdk_only"`
 		ExcusedExtra   string    `json:"excused_extra"`
-		HttpStatusCode int       `json:"-"`
+		HTTPStatusCode int       `json:"-"` // the SDK names it HttpStatusCode
 	}
 	sdk := sdkOperation{
 		OperationID: "MakeThing",
