@@ -73,6 +73,8 @@ type chaosProxy struct {
 	consecutive map[string]int
 	requests    int
 	injected    [faultKinds]int
+	writes      int             // creates and deletes seen
+	onWrites    [faultKinds]int // faults injected on them
 }
 
 const maxConsecutive = 2
@@ -113,10 +115,14 @@ func newChaosProxy(t *testing.T, target string, seed uint64, rate float64, kinds
 func (p *chaosProxy) URL() string { return p.server.URL }
 
 // decide picks the fault of one request.
-func (p *chaosProxy) decide(key string) faultKind {
+func (p *chaosProxy) decide(key string) (kind faultKind) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.requests++
+	if strings.HasPrefix(key, http.MethodPost+" ") || strings.HasPrefix(key, http.MethodDelete+" ") {
+		p.writes++
+		defer func() { p.onWrites[kind]++ }()
+	}
 	for i, f := range p.scripted {
 		if strings.HasPrefix(key, f.prefix) {
 			p.scripted = slices.Delete(p.scripted, i, i+1)
@@ -129,7 +135,7 @@ func (p *chaosProxy) decide(key string) faultKind {
 	h := fnv.New64a()
 	_, _ = io.WriteString(h, key)
 	rng := rand.New(rand.NewPCG(p.seed, h.Sum64()^uint64(n)*0x9e3779b97f4a7c15)) //nolint:gosec // reproducible faults, not secrets
-	kind := faultNone
+	kind = faultNone
 	if p.consecutive[key] < maxConsecutive && len(p.kinds) > 0 && rng.Float64() < p.rate {
 		kind = p.kinds[rng.IntN(len(p.kinds))]
 	}
@@ -225,18 +231,27 @@ func (p *chaosProxy) hangUp(w http.ResponseWriter, reset bool) {
 	_ = conn.Close()
 }
 
-// figures returns the requests seen and the faults injected by kind.
-func (p *chaosProxy) figures() (requests int, injected map[string]int, total int) {
+// chaosFigures are what the proxy did.
+type chaosFigures struct {
+	requests, faults int
+	injected         map[string]int // by kind
+	writes           int            // creates and deletes
+	writeFaults      int
+	writesLost       int // creates and deletes forwarded to the fake whose answer was then lost
+}
+
+func (p *chaosProxy) figures() chaosFigures {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	injected = map[string]int{}
+	f := chaosFigures{requests: p.requests, writes: p.writes, injected: map[string]int{}, writesLost: p.onWrites[faultCut]}
 	for k := faultCut; k < faultKinds; k++ {
 		if p.injected[k] > 0 {
-			injected[faultNames[k]] = p.injected[k]
-			total += p.injected[k]
+			f.injected[faultNames[k]] = p.injected[k]
+			f.faults += p.injected[k]
 		}
+		f.writeFaults += p.onWrites[k]
 	}
-	return p.requests, injected, total
+	return f
 }
 
 // createLog is what the fake's request log says about the creates and
@@ -317,7 +332,12 @@ var chaosInstances = []string{
 // happened.
 func TestChaosApply(t *testing.T) {
 	t.Parallel()
-	const seed = 20261201
+	chaosApply(t, 20261201)
+}
+
+// chaosApply is TestChaosApply with the proxy's seed.
+func chaosApply(t *testing.T, seed uint64) {
+	t.Helper()
 	s := newFake(t, fake.WithJobDuration(80*time.Millisecond), fake.WithJobVisibilityDelay(40*time.Millisecond), fake.WithOneOperationPerInstance())
 	// Tasks the file does not name: --prune deletes them, through the
 	// faults too.
@@ -399,7 +419,7 @@ func TestChaosApply(t *testing.T) {
 	}
 	assert.Equal(t, before, s.RequestCount("CreateClickHouseDataBaseReplication")+s.RequestCount("DeleteClickHouseDataBaseReplication"))
 
-	requests, injected, faults := proxy.figures()
+	fig := proxy.figures()
 	creates, lost := 0, 0
 	for _, r := range runs {
 		for _, ch := range decodeApply(t, r.stdout).Changes {
@@ -411,19 +431,22 @@ func TestChaosApply(t *testing.T) {
 			}
 		}
 	}
-	keys := make([]string, 0, len(injected))
-	for k := range injected {
+	keys := make([]string, 0, len(fig.injected))
+	for k := range fig.injected {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, injected[k]))
+		parts = append(parts, fmt.Sprintf("%s %d", k, fig.injected[k]))
 	}
-	t.Logf("chaos (seed %d): %d apply runs in %s; %d requests through the proxy, %d faults injected (%s); fake saw %d requests; %d tasks found; %d creates done (%d with the job ID lost); %d creates after an accepted one",
-		seed, len(runs), took.Round(100*time.Millisecond), requests, faults, strings.Join(parts, ", "), s.RequestCount(""), tasks, creates, lost, secondCreates)
-	assert.Greater(t, faults*100/requests, 25, "a large share of the requests met a fault")
-	assert.Positive(t, injected[faultNames[faultCut]], "some answers were lost after the fake acted")
+	t.Logf("chaos (seed %d): %d apply %s in %s; %d requests through the proxy, %d faults injected (%s); "+
+		"%d creates and deletes sent, %d of them faulted, %d of those forwarded and their answer lost; the fake saw %d requests; "+
+		"%d tasks found (20 wanted); %d creates done (%d with the job ID lost); %d creates after an accepted one",
+		seed, len(runs), plural(len(runs), "run", "runs"), took.Round(100*time.Millisecond), fig.requests, fig.faults, strings.Join(parts, ", "),
+		fig.writes, fig.writeFaults, fig.writesLost, s.RequestCount(""), tasks, creates, lost, secondCreates)
+	assert.Greater(t, fig.faults*100/fig.requests, 25, "a large share of the requests met a fault")
+	assert.Greater(t, fig.writeFaults*100/fig.writes, 25, "a large share of the writes met a fault")
 }
 
 // checkTruth checks that one apply run's exit code and document say what
