@@ -37,7 +37,7 @@ type finding struct {
 
 func (f finding) String() string {
 	if f.why != "" {
-		return fmt.Sprintf("%s: %s (known: %s)", f.where, f.what, f.why)
+		return fmt.Sprintf("%s: %s (known: %s)", f.where, f.what, strings.Join(strings.Fields(f.why), " "))
 	}
 	return f.where + ": " + f.what
 }
