@@ -629,3 +629,21 @@ func TestApplyHelp(t *testing.T) {
 	require.Len(t, targets, 1)
 	assert.Len(t, targets[0].wanted, 2)
 }
+
+// TestReadmeApplyExample keeps the README's apply file valid.
+func TestReadmeApplyExample(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(readme), "### apply: make the service match a file")
+	require.True(t, ok, "the README has the apply section")
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	require.True(t, ok)
+	block, _, ok = strings.Cut(block, "```")
+	require.True(t, ok)
+	targets, err := parseApplyFile("README.md", []byte(block))
+	require.NoError(t, err)
+	require.Len(t, targets, 2)
+	assert.Len(t, targets[0].wanted, 2)
+	assert.Equal(t, "ventes été", targets[1].wanted[0].SourceDatabase)
+}

@@ -14,13 +14,14 @@
 //	chreplication delete --instance-id I --database D [--wait]
 //	chreplication job    --job-id J
 //	chreplication wait   --job-id J
+//	chreplication apply  -f FILE [--prune] [--dry-run] [--confirm-wait 30s]
 //	chreplication fake   [--addr 127.0.0.1:8080] [--job-duration 2s] [--quiet]
 //	chreplication demo   [--job-duration 1.5s]
 //
 // `chreplication help` lists them and `chreplication COMMAND --help` shows a
 // command's flags and an example.
 //
-// The API commands (create, list, delete, job, wait) also take:
+// The API commands (create, list, delete, job, wait, apply) also take:
 //
 //	--endpoint URL     the API endpoint, or
 //	--region NAME      a Huawei Cloud region such as cn-north-4
@@ -28,8 +29,13 @@
 //	--language L       en-us or zh-cn, the language of the API's error messages
 //	--timeout D        give up after D (such as 30s or 10m), waiting included
 //	--output F         text (default) or json
+//	--insecure-http    allow a plain http:// endpoint on a host that is not loopback
+//	                   (refused otherwise, exit 2: credentials would travel in clear text)
 //
-// create, delete (with --wait) and wait also take --poll-interval D, the
+// The waits the client rides out (an instance busy with another operation,
+// a job not visible yet) are printed on stderr, one line each.
+//
+// create, delete (with --wait), wait and apply also take --poll-interval D, the
 // first delay between two looks at the job (default 1s; it doubles after
 // each look, up to ten times its value and at most 15s).
 //
@@ -67,6 +73,9 @@
 //	                          "process": "100%", "instance": {"id": "...", "name": "..."}, "fail_reason": "..."}
 //	list                     {"total_count": N, "replications": [{"source_database": "...", "target_database": "...",
 //	                          "status": "normal", "stage": "...", "catchup_stage": "incremental", "percentage": 100}]}
+//	apply                    {"changes": [{"instance_id": "...", "database": "...", "action": "create|delete|none",
+//	                          "job_id": "...", "result": "done|planned|failed|abnormal", "error": "..."}]}
+//	                         ("job_id_lost": true when the answer with the job ID was lost)
 //
 // Empty job fields are left out; created and ended are RFC 3339 times. With
 // list --all, total_count is the number of replications listed.
@@ -82,7 +91,28 @@
 //	   error_msg and request ID
 //	2  usage error or invalid input (a missing flag, a bad ID, an unknown region, no credentials):
 //	   nothing was sent
-//	3  the waited job ended Failed; stderr shows its fail_reason
+//	3  the waited job ended Failed; stderr shows its fail_reason (apply: a job ended Failed or an
+//	   abnormal task was left alone, and no error of kind 1)
+//	130 interrupted (Ctrl-C, SIGTERM): the jobs still running on the service are listed on stderr first
+//
+// # Apply
+//
+// `chreplication apply -f FILE` makes the replications of the instances a
+// YAML (or JSON) file names match it; '-f -' reads standard input:
+//
+//	replications:
+//	  - instance_id: 54e42160670e48e789af7075e1efea1fin16
+//	    source_instance_id: ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07
+//	    source_node_id: ""        # optional
+//	    databases: [shop, sales]
+//
+// Unknown keys, bad IDs and bad database names are refused before anything
+// is sent (exit 2). apply prints the plan, creates what is missing (with
+// --prune, deletes what the file no longer names), one operation at a time
+// per instance and the instances in parallel, follows each job and prints a
+// summary; --dry-run only plans. It never creates a database twice, even
+// when answers are lost, so running it again is always safe. An abnormal
+// task is left alone and reported.
 //
 // # The fake
 //
