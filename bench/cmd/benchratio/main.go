@@ -14,7 +14,11 @@
 // round ran next to each other and time ratios are taken within a round
 // (the median over rounds is shown). The benchmarks that no time budget
 // depends on (scaling, which is about counts and memory, and the client's
-// own work without the network, which hardly varies) run fewer rounds. The raw output is
+// own work without the network, which hardly varies) run fewer rounds. Last,
+// the waiters of a job are compared once: WaitJob, the doubling waiter and a
+// fixed 10s poll wait at the same time for a 10s job on a loopback server,
+// and their lag and looks are set next to the root package's simulation of
+// the same job (about 15s). The raw output is
 // kept in the -raw file, for benchstat. With -strict the exit status is 1
 // when a budget is missed.
 package main
@@ -44,7 +48,7 @@ func main() { os.Exit(benchratio()) }
 // the exit status.
 func benchratio() int {
 	rounds := flag.Int("rounds", 10, "runs of each contender; medians are taken over them")
-	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the benchmarks without a time budget (AllReplications, ClientOnly); 0 skips them and WaitJobRequests")
+	scalingRounds := flag.Int("scaling-rounds", 3, "runs of the benchmarks without a time budget (AllReplications, ClientOnly); 0 skips them, WaitJobRequests and the waiter comparison")
 	benchtime := flag.String("benchtime", "300ms", "the -test.benchtime of each run")
 	raw := flag.String("raw", "bench.out", "file the raw benchmark output is written to (\"\" for none)")
 	strict := flag.Bool("strict", false, "exit with status 1 when a budget is missed")
@@ -97,7 +101,9 @@ func run(ctx context.Context, rounds, scalingRounds int, benchtime, rawPath stri
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	bins := map[string]string{"bench": filepath.Join(tmp, "bench.test"), "auth": filepath.Join(tmp, "auth.test")}
+	// The test binaries, by the folder of their package ("." is the root
+	// package, whose simulation of WaitJob is compared with the clock).
+	bins := map[string]string{"bench": filepath.Join(tmp, "bench.test"), "auth": filepath.Join(tmp, "auth.test"), ".": filepath.Join(tmp, "root.test")}
 	for pkg, bin := range bins {
 		fmt.Fprintf(os.Stderr, "building ./%s tests\n", pkg)
 		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./"+pkg)
@@ -121,6 +127,12 @@ func run(ctx context.Context, rounds, scalingRounds int, benchtime, rawPath stri
 	}
 	scaling := phase{binary: "bench", bench: "AllReplications|ClientOnly", benchtime: benchtime}
 	wait := phase{binary: "bench", bench: "WaitJobRequests", benchtime: "1x"}
+	// The waiters on a steady 10s job: simulated, then on the clock (the
+	// three waiters run at once, about 15s).
+	waiters := []phase{
+		{binary: ".", bench: "^BenchmarkWaitJobSimulated$", benchtime: "1x"},
+		{binary: "bench", bench: "^BenchmarkWaitJobRealTime$", benchtime: "1x"},
+	}
 
 	res := newResults()
 	runPhase := func(p phase, round string) error {
@@ -155,8 +167,10 @@ func run(ctx context.Context, rounds, scalingRounds int, benchtime, rawPath stri
 		}
 	}
 	if scalingRounds > 0 {
-		if err := runPhase(wait, "waitjob"); err != nil {
-			return nil, err
+		for _, p := range append([]phase{wait}, waiters...) {
+			if err := runPhase(p, "waitjob"); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return res, nil

@@ -165,6 +165,9 @@ func report(w io.Writer, r *results) int {
 	}
 	tw.Flush()
 
+	fmt.Fprintln(w)
+	reportWaiters(w, r)
+
 	budgets := checkBudgets(r)
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -256,7 +259,7 @@ func checkBudgets(r *results) []budget {
 	}
 	add("WaitJob requests grow with log2 of the job's duration", known,
 		strings.Join(looks, ", ")+" requests for 1s, 10s, 100s, 1000s", "the doubling schedule ±1 ("+strings.Join(ideals, ", ")+")", okWait)
-	return bs
+	return append(bs, waiterBudgets(r)...)
 }
 
 func num(v float64) string {
