@@ -115,10 +115,10 @@ func (a *apiFlags) credentialsLookup(getenv func(string) string, projectID strin
 }
 
 // client builds the API client from the flags and the environment. The
-// waits the client rides out (a busy instance, a job not visible yet) are
-// written to events, one line each, when events is not nil. Every error it
-// returns exits with code 2: nothing has been sent.
-func (a *apiFlags) client(getenv func(string) string, events io.Writer) (*chreplication.Client, error) {
+// waits the client rides out (a busy instance, a job not visible yet) go to
+// events, one line each, when events is not nil. Every error it returns
+// exits with code 2: nothing has been sent.
+func (a *apiFlags) client(getenv func(string) string, events *eventLines) (*chreplication.Client, error) {
 	if err := a.checkOutput(); err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (a *apiFlags) client(getenv func(string) string, events io.Writer) (*chrepl
 		opts = append(opts, chreplication.WithInsecureHTTP())
 	}
 	if events != nil {
-		opts = append(opts, chreplication.WithEventHook(eventPrinter(events)))
+		opts = append(opts, chreplication.WithEventHook(func(e chreplication.Event) { events.print(describeEvent(e)) }))
 	}
 	client, err := chreplication.NewClient(endpoint, opts...)
 	if a.endpoint == "" && a.region == "" {
@@ -165,17 +165,32 @@ func (a *apiFlags) client(getenv func(string) string, events io.Writer) (*chrepl
 	return client, err
 }
 
-// eventPrinter returns an event hook that writes one line per event to w
-// (stderr: stdout may carry the one JSON document). It is safe for
+// eventLines is where the client's event lines go: stderr (stdout may carry
+// the one JSON document). While apply draws live lines on the terminal that
+// stderr also shows, the lines go through its board (which writes them to
+// stderr too), so that the board knows where its lines are. It is safe for
 // concurrent use, as apply's parallel instances need.
-func eventPrinter(w io.Writer) func(chreplication.Event) {
-	var mu sync.Mutex
-	return func(e chreplication.Event) {
-		line := describeEvent(e)
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(w, line)
+type eventLines struct {
+	mu   sync.Mutex
+	w    io.Writer
+	draw func(string) // nil: write to w
+}
+
+func (e *eventLines) print(line string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.draw != nil {
+		e.draw(line)
+		return
 	}
+	fmt.Fprintln(e.w, line)
+}
+
+// through sends the lines to draw (nil: back to w).
+func (e *eventLines) through(draw func(string)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.draw = draw
 }
 
 // describeEvent says in one line what the client is waiting for.
@@ -189,16 +204,16 @@ func describeEvent(e chreplication.Event) string {
 		if e.Err.Message != "" {
 			answer += ": " + e.Err.Message
 		}
-		answer = " (" + printable(answer) + ")"
+		answer = ": " + printable(answer)
 	}
 	delay := e.Delay.Round(10 * time.Millisecond)
 	switch e.Kind {
 	case chreplication.EventInstanceBusy:
-		return fmt.Sprintf("chreplication: the instance is busy with another operation%s; sending %s again in %s (attempt %d)",
-			answer, printable(e.Operation), delay, e.Attempt+1)
+		return fmt.Sprintf("chreplication: the instance is busy with another operation; sending %s again in %s (attempt %d)%s",
+			printable(e.Operation), delay, e.Attempt+1, answer)
 	case chreplication.EventJobNotVisible:
-		return fmt.Sprintf("chreplication: job %s is not visible yet%s; looking again in %s (%s since the wait began)",
-			printable(e.JobID), answer, delay, e.Elapsed.Round(100*time.Millisecond))
+		return fmt.Sprintf("chreplication: job %s is not visible yet; looking again in %s (%s since the wait began)%s",
+			printable(e.JobID), delay, e.Elapsed.Round(100*time.Millisecond), answer)
 	}
 	return fmt.Sprintf("chreplication: %s: waiting %s before trying %s again%s", printable(e.Kind.String()), delay, printable(e.Operation), answer)
 }
@@ -218,7 +233,10 @@ func fromVariable(err error, field, variable string) error {
 // and the environment (a usage error there sends nothing) and calls fn with
 // it and ctx bounded by --timeout.
 func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, client *chreplication.Client) error) error {
-	client, err := a.client(c.getenv, c.stderr)
+	if c.events == nil {
+		c.events = &eventLines{w: c.stderr}
+	}
+	client, err := a.client(c.getenv, c.events)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -198,7 +199,13 @@ func (ap *applier) run(ctx context.Context) error {
 		printPlan(info, plans, ap.dryRun)
 	}
 	if !ap.dryRun && ctx.Err() == nil {
-		ap.board = newBoard(info)
+		ap.board = newBoard(info, ap.cli.stderr)
+		if ap.board.live && ap.cli.events != nil && isTerminal(ap.cli.stderr) {
+			// Event lines land on the board's terminal: draw them
+			// through it, or its redrawing would overwrite them.
+			ap.cli.events.through(ap.board.note)
+			defer ap.cli.events.through(nil)
+		}
 		var wg sync.WaitGroup
 		for _, p := range plans {
 			wg.Go(func() { ap.carryOut(ctx, p) })
@@ -644,24 +651,52 @@ func oneLine(err error) string {
 type board struct {
 	mu    sync.Mutex
 	w     io.Writer
+	notes io.Writer // where note writes: stderr
 	live  bool
-	lines int // lines drawn so far (live)
+	lines int // lines drawn so far on the terminal (live)
 }
 
-func newBoard(w io.Writer) *board {
-	return &board{w: w, live: isTerminal(w)}
+func newBoard(w, notes io.Writer) *board {
+	return &board{w: w, notes: notes, live: isTerminal(w)}
 }
 
-// maxBoardLine bounds a live line, so that it does not wrap and break the
-// redrawing.
-const maxBoardLine = 150
+// note writes a line of another kind (the client's events) to notes, which
+// shows on the same terminal: it counts as one of the board's lines.
+func (b *board) note(line string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.live {
+		line = fit(line)
+	}
+	fmt.Fprintln(b.notes, line)
+	b.lines++
+}
+
+// maxBoardLine bounds a live line, so that it does not wrap on an 80-column
+// terminal and break the redrawing.
+const maxBoardLine = 79
+
+// longID matches the IDs (instance IDs, job UUIDs) that a live line shows
+// cut to their first 8 characters, as the single-job progress line does.
+var longID = regexp.MustCompile(`\b[0-9a-zA-Z][0-9a-zA-Z_-]{19,}\b`)
+
+// fit makes a line fit a live board: long IDs cut, the line clipped.
+func fit(line string) string {
+	line = longID.ReplaceAllStringFunc(line, func(id string) string {
+		if !strings.ContainsAny(id, "0123456789") {
+			return id
+		}
+		return id[:8] + "…"
+	})
+	return clipRunes(line, maxBoardLine)
+}
 
 // add writes a new line and returns its index, for set.
 func (b *board) add(line string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.live {
-		line = clipRunes(line, maxBoardLine)
+		line = fit(line)
 	}
 	fmt.Fprintln(b.w, line)
 	b.lines++
@@ -679,7 +714,7 @@ func (b *board) set(i int, line string) {
 	}
 	up := b.lines - i
 	// Up to line i, clear it, write it, and back down.
-	fmt.Fprintf(b.w, "\x1b[%dA\r\x1b[2K%s\x1b[%dB\r", up, clipRunes(line, maxBoardLine), up)
+	fmt.Fprintf(b.w, "\x1b[%dA\r\x1b[2K%s\x1b[%dB\r", up, fit(line), up)
 }
 
 func clipRunes(s string, n int) string {

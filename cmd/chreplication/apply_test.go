@@ -529,8 +529,8 @@ func TestEventsGoToStderr(t *testing.T) {
 		"--source-database", "shop", "--wait", "--poll-interval", testPoll, "--output", "json")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	decodeOne(t, r.stdout)
-	assert.Regexp(t, `(?m)^chreplication: the instance is busy with another operation \(HTTP 409 DBS.200019: Another operation is being performed on the DB instance\.\); sending CreateClickHouseDataBaseReplication again in \S+ \(attempt 2\)$`, r.stderr)
-	assert.Regexp(t, `(?m)^chreplication: job \S+ is not visible yet \(HTTP 400 DBS.200543: .*\); looking again in \S+ \(\S+ since the wait began\)$`, r.stderr)
+	assert.Regexp(t, `(?m)^chreplication: the instance is busy with another operation; sending CreateClickHouseDataBaseReplication again in \S+ \(attempt 2\): HTTP 409 DBS.200019: Another operation is being performed on the DB instance\.$`, r.stderr)
+	assert.Regexp(t, `(?m)^chreplication: job \S+ is not visible yet; looking again in \S+ \(\S+ since the wait began\): HTTP 400 DBS.200543: .+$`, r.stderr)
 	assert.NotContains(t, r.stdout, "busy")
 	assert.Equal(t, 2, s.RequestCount("CreateClickHouseDataBaseReplication"))
 }
@@ -539,7 +539,7 @@ func TestDescribeEvent(t *testing.T) {
 	t.Parallel()
 	line := describeEvent(chreplication.Event{Kind: chreplication.EventInstanceBusy, Operation: "DeleteClickHouseDataBaseReplication",
 		Attempt: 1, Delay: 1500 * time.Millisecond, Err: &chreplication.APIError{StatusCode: 409, Code: "DBS.200019", Message: "busy\x1b[2J"}})
-	assert.Equal(t, `chreplication: the instance is busy with another operation (HTTP 409 DBS.200019: busy\x1b[2J); sending DeleteClickHouseDataBaseReplication again in 1.5s (attempt 2)`, line)
+	assert.Equal(t, `chreplication: the instance is busy with another operation; sending DeleteClickHouseDataBaseReplication again in 1.5s (attempt 2): HTTP 409 DBS.200019: busy\x1b[2J`, line)
 	assert.Equal(t, "chreplication: EventKind(99): waiting 1s before trying op again",
 		describeEvent(chreplication.Event{Kind: chreplication.EventKind(99), Operation: "op", Delay: time.Second}))
 }
@@ -572,7 +572,7 @@ func TestInsecureHTTP(t *testing.T) {
 	// With the flag the client is built (and would send).
 	var a apiFlags
 	a.output, a.insecure = outputText, true
-	client, err := a.client(func(k string) string { return env[k] }, io.Discard)
+	client, err := a.client(func(k string) string { return env[k] }, &eventLines{w: io.Discard})
 	require.NoError(t, err)
 	assert.Equal(t, "http://gaussdb.example.com:8080/", client.Endpoint())
 	assert.Zero(t, s.RequestCount(""))
@@ -593,11 +593,23 @@ func TestBoard(t *testing.T) {
 		"\x1b[2A\r\x1b[2Kcreate a on i: job 1 Running 40%\x1b[2B\r"+
 		"\x1b[1A\r\x1b[2Kcreate b on j: done\x1b[1B\r", b.String())
 	b.Reset()
-	live.add(strings.Repeat("x", 200))
-	assert.Equal(t, strings.Repeat("x", maxBoardLine-1)+"…\n", b.String(), "a live line never wraps")
+	live.add(strings.Repeat("x ", 100))
+	assert.Equal(t, strings.Repeat("x ", 39)+"…\n", b.String(), "a live line never wraps")
+	b.Reset()
+	live.add("create shop on " + instanceID + ": job 2fa4e0d0-8b8c-4f0e-9a3f-0c0c3d2a4b11 Running 40%")
+	assert.Equal(t, "create shop on 54e42160…: job 2fa4e0d0… Running 40%\n", b.String(), "IDs cut as the single-job line cuts them")
 
 	b.Reset()
-	plain := newBoard(&b)
+	var notes strings.Builder
+	live = &board{w: &b, notes: &notes, live: true}
+	first = live.add("create a on i: job 1 started")
+	live.note("chreplication: job 1 is not visible yet")
+	live.set(first, "create a on i: done")
+	assert.Equal(t, "create a on i: job 1 started\n\x1b[2A\r\x1b[2Kcreate a on i: done\x1b[2B\r", b.String(), "the note is one of the lines above")
+	assert.Equal(t, "chreplication: job 1 is not visible yet\n", notes.String())
+
+	b.Reset()
+	plain := newBoard(&b, &notes)
 	i := plain.add("create a on i: job 1 started")
 	plain.set(i, "create a on i: done")
 	assert.Equal(t, "create a on i: job 1 started\ncreate a on i: done\n", b.String())

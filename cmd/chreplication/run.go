@@ -31,6 +31,7 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	events *eventLines // the client's event lines (stderr); made by apiFlags.do
 }
 
 // command is one subcommand of the CLI.
