@@ -115,7 +115,24 @@ type EnsureAbsentResult struct {
 // the client's retries) is returned as it is.
 //
 // Bad input returns an error wrapping ErrInvalidRequest and sends nothing. It
-// does not wait for the job: follow EnsureResult.JobID with WaitJob.
+// does not wait for the job: follow EnsureResult.JobID with WaitJob. It is
+// safe for concurrent use, but two concurrent calls for the same database
+// may both see no task and both send a create (the service refuses the
+// second): serialise the calls of one database, as the service runs one
+// operation per instance anyway.
+//
+// Example:
+//
+//	res, err := c.EnsureReplication(ctx, instanceID, chreplication.CreateReplicationRequest{
+//		SourceInstanceID: sourceInstanceID, SourceDatabase: "sales"})
+//	switch {
+//	case errors.Is(err, chreplication.ErrOutcomeUnknown):
+//		// The create may have reached the service; calling again is safe.
+//	case err != nil:
+//		return err
+//	case res.Created && !res.JobIDLost:
+//		_, err = c.WaitJob(ctx, res.JobID)
+//	}
 func (c *Client) EnsureReplication(ctx context.Context, instanceID string, req CreateReplicationRequest, opts ...EnsureOption) (EnsureResult, error) {
 	if err := ValidateReplication(instanceID, req); err != nil {
 		return EnsureResult{}, err
