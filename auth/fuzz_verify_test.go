@@ -17,6 +17,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The verifier's fuzz targets run on a frozen clock: requests are signed at
@@ -491,70 +494,92 @@ func FuzzVerifySigned(f *testing.F) {
 		f.Add(s.method, s.target, s.hname, s.hval, []byte(s.body), s.ak, s.sk, s.token, s.n, uint8(s.mut), s.arg)
 	}
 	f.Fuzz(func(t *testing.T, method, target, hname, hval string, body []byte, ak, sk, token string, n int64, mut uint8, arg string) {
-		k := AKSK{AccessKey: ak, SecretKey: sk, SecurityToken: token, ProjectID: fuzzProject}
-		if k.Validate() != nil {
-			return
-		}
-		var rd io.Reader
-		if len(body) > 0 {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(context.Background(), method, "https://"+fuzzHost+"/"+strings.TrimPrefix(target, "/"), rd)
-		if err != nil {
-			return
-		}
-		if hname != "" {
-			req.Header[hname] = append(req.Header[hname], hval)
-		}
-		if err := k.sign(req, vectorTime, true); err != nil {
-			if strings.Contains(err.Error(), sk) && len(sk) >= 8 {
-				t.Fatalf("the signing error quotes the secret key (not printed)")
-			}
-			return
-		}
-		srv, ok := wire(req)
-		if !ok {
-			return
-		}
-		srvBody, ok := serverBody(srv)
-		if !ok {
-			return
-		}
-		keys := map[string]string{ak: sk, "OTHER": "other-secret"}
-		secrets := []string{sk, token, "other-secret"}
-		// Anywhere within the skew the gateways allow.
-		now := vectorTime.Add(time.Duration(n%int64(DefaultMaxSkew/time.Second)) * time.Second)
-		if err := checkVerify(t, srv, srvBody, keys, now, secrets...); err != nil {
-			t.Fatalf("refused the request AKSK signed: %v", err)
-		}
-
-		m := mutation(mut % uint8(mutCount))
-		mreq := req.Clone(context.Background())
-		if req.GetBody != nil {
-			mreq.Body, _ = req.GetBody()
-		}
-		m.apply(mreq, arg, n)
-		msrv, ok := wire(mreq)
-		if !ok {
-			return
-		}
-		msrvBody, ok := serverBody(msrv)
-		if !ok {
-			return
-		}
-		err = checkVerify(t, msrv, msrvBody, keys, now, secrets...)
-		if m.keepsCanonical() && err != nil {
-			t.Fatalf("mutation %d keeps the canonical request, yet the request is refused: %v", m, err)
-		}
-		if err == nil && msrv.Header.Get(HeaderAuthorization) == srv.Header.Get(HeaderAuthorization) {
-			_, names, _, _ := refParseAuthorization(srv.Header.Get(HeaderAuthorization))
-			before, _ := refCanonical(srv, names, srvBody)
-			after, _ := refCanonical(msrv, names, msrvBody)
-			if before != after {
-				t.Fatalf("mutation %d changed the canonical request, yet the request is accepted:\n%q\n%q", m, before, after)
-			}
-		}
+		checkSigned(t, signedInput{method, target, hname, hval, body, ak, sk, token, n, mut, arg})
 	})
+}
+
+// signedInput is one input of FuzzVerifySigned.
+type signedInput struct {
+	method, target, hname, hval string
+	body                        []byte
+	ak, sk, token               string
+	n                           int64
+	mut                         uint8
+	arg                         string
+}
+
+// checkSigned runs one input of FuzzVerifySigned and says how far it went:
+// which step left the input out, or the mutation and the verdict on it.
+func checkSigned(t *testing.T, in signedInput) string {
+	t.Helper()
+	method, target, hname, hval, body, ak, sk, token, n, mut, arg := in.method, in.target, in.hname, in.hval, in.body, in.ak, in.sk, in.token, in.n, in.mut, in.arg
+	k := AKSK{AccessKey: ak, SecretKey: sk, SecurityToken: token, ProjectID: fuzzProject}
+	if k.Validate() != nil {
+		return "keys refused by Validate"
+	}
+	var rd io.Reader
+	if len(body) > 0 {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, "https://"+fuzzHost+"/"+strings.TrimPrefix(target, "/"), rd)
+	if err != nil {
+		return "not a request"
+	}
+	if hname != "" {
+		req.Header[hname] = append(req.Header[hname], hval)
+	}
+	if err := k.sign(req, vectorTime, true); err != nil {
+		if strings.Contains(err.Error(), sk) && len(sk) >= 8 {
+			t.Fatalf("the signing error quotes the secret key (not printed)")
+		}
+		return "not signed: " + scrub(err.Error(), sk, token)
+	}
+	srv, ok := wire(req)
+	if !ok {
+		return "not sendable"
+	}
+	srvBody, ok := serverBody(srv)
+	if !ok {
+		return "body not readable"
+	}
+	keys := map[string]string{ak: sk, "OTHER": "other-secret"}
+	secrets := []string{sk, token, "other-secret"}
+	// Anywhere within the skew the gateways allow.
+	now := vectorTime.Add(time.Duration(n%int64(DefaultMaxSkew/time.Second)) * time.Second)
+	if err := checkVerify(t, srv, srvBody, keys, now, secrets...); err != nil {
+		t.Fatalf("refused the request AKSK signed: %v", err)
+	}
+
+	m := mutation(mut % uint8(mutCount))
+	mreq := req.Clone(context.Background())
+	if req.GetBody != nil {
+		mreq.Body, _ = req.GetBody()
+	}
+	m.apply(mreq, arg, n)
+	msrv, ok := wire(mreq)
+	if !ok {
+		return fmt.Sprintf("mutation %d: not sendable", m)
+	}
+	msrvBody, ok := serverBody(msrv)
+	if !ok {
+		return fmt.Sprintf("mutation %d: body not readable", m)
+	}
+	err = checkVerify(t, msrv, msrvBody, keys, now, secrets...)
+	if m.keepsCanonical() && err != nil {
+		t.Fatalf("mutation %d keeps the canonical request, yet the request is refused: %v", m, err)
+	}
+	if err != nil {
+		return fmt.Sprintf("mutation %d: refused: %v", m, err)
+	}
+	if msrv.Header.Get(HeaderAuthorization) == srv.Header.Get(HeaderAuthorization) {
+		_, names, _, _ := refParseAuthorization(srv.Header.Get(HeaderAuthorization))
+		before, _ := refCanonical(srv, names, srvBody)
+		after, _ := refCanonical(msrv, names, msrvBody)
+		if before != after {
+			t.Fatalf("mutation %d changed the canonical request, yet the request is accepted:\n%q\n%q", m, before, after)
+		}
+	}
+	return fmt.Sprintf("mutation %d: accepted", m)
 }
 
 // FuzzVerifyWire reads a request from raw bytes, as a server does, and
@@ -613,4 +638,48 @@ func FuzzVerifyWire(f *testing.F) {
 			t.Fatalf("the error quotes a security token the request does not hold")
 		}
 	})
+}
+
+// TestVerifyFuzzFindings keeps what FuzzVerifySigned found: a request whose
+// User-Agent net/http sends otherwise than Header holds it (empty: not
+// sent; two values: the first only; a non-canonical key: besides its own
+// default) is still accepted once signed, and an Authorization header that
+// names a part twice is refused.
+func TestVerifyFuzzFindings(t *testing.T) {
+	t.Parallel()
+	k := AKSK{AccessKey: "AK", SecretKey: "SK-secret", ProjectID: fuzzProject}
+	v := &Verifier{Lookup: lookup(map[string]string{"AK": "SK-secret", "OTHER": "other-secret"})}
+	for name, ua := range map[string]map[string][]string{
+		"empty":          {"User-Agent": {""}},
+		"two values":     {"User-Agent": {"a/1", "b/2"}},
+		"lower-case key": {"user-agent": {"a/1"}},
+	} {
+		t.Run("User-Agent "+name, func(t *testing.T) {
+			t.Parallel()
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://"+fuzzHost+"/v3/p/jobs?id=1", nil)
+			require.NoError(t, err)
+			for key, vals := range ua {
+				req.Header[key] = vals
+			}
+			require.NoError(t, k.sign(req, vectorTime, true))
+			assert.NotContains(t, req.Header.Get(HeaderAuthorization), "user-agent")
+			srv, ok := wire(req)
+			require.True(t, ok)
+			assert.NoError(t, v.verify(srv, vectorTime))
+		})
+	}
+
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://"+fuzzHost+"/a", nil)
+	require.NoError(t, err)
+	require.NoError(t, k.sign(req, vectorTime, true))
+	for _, part := range []string{"Access=OTHER, Access=AK", "Access=AK, Access=AK"} {
+		r := req.Clone(t.Context())
+		r.Header.Set(HeaderAuthorization, strings.Replace(req.Header.Get(HeaderAuthorization), "Access=AK", part, 1))
+		err := v.verify(r, vectorTime)
+		assert.ErrorIs(t, err, ErrMalformedSignature, part)
+		assert.ErrorContains(t, err, "Access more than once")
+	}
+	r := req.Clone(t.Context())
+	r.Header.Set(HeaderAuthorization, req.Header.Get(HeaderAuthorization)+", Signature="+strings.Repeat("0", 64))
+	assert.ErrorIs(t, v.verify(r, vectorTime), ErrMalformedSignature)
 }
