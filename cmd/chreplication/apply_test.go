@@ -659,3 +659,25 @@ func TestReadmeApplyExample(t *testing.T) {
 	assert.Len(t, targets[0].wanted, 2)
 	assert.Equal(t, "ventes été", targets[1].wanted[0].SourceDatabase)
 }
+
+// TestApplyOneOperationPerInstance: apply never sends a write to an
+// instance while its job runs (the fake would refuse it with 409), and the
+// instances proceed in parallel.
+func TestApplyOneOperationPerInstance(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithOneOperationPerInstance())
+	file := strings.Replace(twoInstances, "      - ventes été\n", "      - ventes été\n      - ventes 2\n", 1)
+	r := runApply(t, t.Context(), tokenEnv(s), file, "apply", "-f", "-", "--poll-interval", testPoll)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.NotContains(t, r.stderr, "busy")
+	var order []string // instance of each create, in the order the fake saw them
+	for _, req := range s.Requests() {
+		if req.Operation != "CreateClickHouseDataBaseReplication" {
+			continue
+		}
+		assert.Equal(t, http.StatusOK, req.Status, "no create was refused as busy")
+		order = append(order, strings.Split(req.Path, "/")[4])
+	}
+	require.Len(t, order, 4)
+	assert.ElementsMatch(t, []string{instanceID, otherInstanceID}, order[:2], "both instances start before either starts its second")
+}
