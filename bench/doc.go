@@ -21,11 +21,17 @@
 //   - BenchmarkAllReplications: paging through 1,000 and 10,000 tasks;
 //     live-B is the most heap the iteration kept alive at a page boundary;
 //   - BenchmarkWaitJobRequests: requests/op is how many times WaitJob looked
-//     at a job that takes a given (scaled) time.
+//     at a job that takes a given (scaled) time;
+//   - BenchmarkWaitJobRealTime: WaitJob, the doubling waiter of earlier
+//     versions and a fixed 10s poll wait at the same time, on the clock, for
+//     a job of 10s that reports steady progress (on a server of its own):
+//     each waiter's lag after the job's end and its looks.
 //
 // The program in bench/cmd/benchratio runs these and auth's BenchmarkSign and
 // BenchmarkCachedToken (the ones with a time budget ten times by default,
-// AllReplications and ClientOnly three times, WaitJobRequests once), takes
+// AllReplications and ClientOnly three times, WaitJobRequests and
+// WaitJobRealTime once, the latter next to the root package's simulation of
+// the same job, BenchmarkWaitJobSimulated), takes
 // medians and prints each contender's time and allocations against the
 // baseline of the same run, with the budgets of BENCHMARKS.md marked PASS or
 // MISS:
