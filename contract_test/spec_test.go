@@ -29,7 +29,7 @@ func TestSpecLoadsAndValidates(t *testing.T) {
 			// Validate also checks every example against its schema.
 			require.NoError(t, doc.Validate(t.Context()))
 			assert.Equal(t, "3.0.3", doc.OpenAPI)
-			require.Len(t, doc.Paths.Map(), 3)
+			require.Len(t, doc.Paths.Map(), 9)
 			for _, path := range doc.Paths.InMatchingOrder() {
 				for method, op := range doc.Paths.Value(path).Operations() {
 					require.NotNil(t, op.Responses.Status(200), "%s %s: 200", method, path)

@@ -42,10 +42,17 @@ func TestStartsJob(t *testing.T) {
 	doc, err := Spec()
 	require.NoError(t, err)
 	want := map[string]bool{
-		"CreateClickHouseDataBaseReplication": true,
-		"DeleteClickHouseDataBaseReplication": true,
-		"ListClickHouseDataBaseReplication":   false,
-		"ShowGaussMySqlJobInfo":               false,
+		"CreateClickHouseDataBaseReplication":     true,
+		"DeleteClickHouseDataBaseReplication":     true,
+		"ListClickHouseDataBaseReplication":       false,
+		"ShowGaussMySqlJobInfo":                   false,
+		"UpdateClickHouseDataBaseConfig":          true,
+		"DeleteClickHouseDataBaseConfig":          true,
+		"ListClickHouseDataBase":                  false,
+		"ListClickHouseDataBaseParameter":         false,
+		"CheckClickHouseDataBaseConfig":           false,
+		"CheckClickHouseTableConfig":              false,
+		"ListClickHouseDataBaseReplicationConfig": false,
 	}
 	seen := map[string]bool{}
 	for path, item := range doc.Paths.Map() {

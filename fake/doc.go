@@ -1,9 +1,14 @@
 // Package fake is a fake of the Huawei Cloud GaussDB(for MySQL) ClickHouse
 // replication API, for tests, demos and teams writing clients in other
-// languages. It serves the four operations of openapi.yaml
-// (CreateClickHouseDataBaseReplication, ListClickHouseDataBaseReplication,
-// DeleteClickHouseDataBaseReplication, ShowGaussMySqlJobInfo) from memory,
-// plus an IAM token endpoint (POST /v3/auth/tokens).
+// languages. It serves the operations of openapi.yaml from memory: the
+// tasks (CreateClickHouseDataBaseReplication,
+// ListClickHouseDataBaseReplication, DeleteClickHouseDataBaseReplication),
+// their jobs (ShowGaussMySqlJobInfo) and the workflow around them
+// (ListClickHouseDataBase, ListClickHouseDataBaseParameter,
+// CheckClickHouseDataBaseConfig, CheckClickHouseTableConfig,
+// ListClickHouseDataBaseReplicationConfig, UpdateClickHouseDataBaseConfig,
+// DeleteClickHouseDataBaseConfig), plus an IAM token endpoint
+// (POST /v3/auth/tokens).
 //
 // The server side is generated from openapi.yaml by oapi-codegen (cfg.yaml,
 // server.gen.go: models, a net/http ServeMux server, the strict server
@@ -68,9 +73,46 @@
 //     usually takes a few seconds" before a job's ID can be queried.
 //   - WithOneOperationPerInstance(): an instance runs one operation at a
 //     time. While a job runs on an instance, a write to that instance
-//     (any operation that answers a job_id) is refused with 409
+//     (any operation that answers a job_id, but DeleteClickHouseDataBaseConfig,
+//     which stops the scope change that keeps it busy) is refused with 409
 //     CodeInstanceBusy (DBS.200019) and changes nothing, so sending it
 //     again later is safe. Reads are never refused.
+//
+// # The workflow around a task
+//
+//   - Source databases: every instance has DefaultSourceDatabases unless
+//     WithSourceDatabases or Server.SetSourceDatabases names others.
+//     ListClickHouseDataBase lists them with the databases that have a task
+//     on the instance, sorted, one page at a time; database_name keeps the
+//     names that contain it ("" keeps all). The checks answer 400
+//     CodeDatabaseNotFound for a database it does not list.
+//   - ListClickHouseDataBaseParameter answers the 11 documented parameters.
+//     CheckClickHouseDataBaseConfig judges every one of them, with the value
+//     given or its default: CheckSuccess when the value is one of its values
+//     (case matters) or a decimal integer in its range, else CheckFail; a
+//     parameter that does not exist is judged CheckFail after them.
+//   - CheckClickHouseTableConfig judges each table configuration: CheckSuccess
+//     for clauses PARTITION BY, COLUMNS (a list in parentheses), ORDER BY,
+//     SAMPLE BY, PRIMARY KEY and TTL, each at most once and with an
+//     expression, else CheckTableFailed. A parameter or table named twice
+//     is a 400 CodeInvalidParameter in either check.
+//   - ListClickHouseDataBaseReplicationConfig shows a task's default
+//     parameters, its source and its table scope: black_list with no tables
+//     (every table) for a new task.
+//   - UpdateClickHouseDataBaseConfig takes {"black_list":"t1,t2"} or
+//     {"white_list":"t1,t2"} and starts a job (named after the operation)
+//     during which the configuration shows is_tables_change and
+//     new_table_repl_config; once it completes, table_repl_config holds the
+//     new tables; once it fails (Server.FailNextJob), the tables stay and
+//     last_error_of_alter_table holds the fail reason. The other list type
+//     is refused (400 CodeScopeTypeChange), a malformed value too (400
+//     CodeInvalidParameter), and a change while the task is being created or
+//     another change runs (409 CodeInstanceBusy). Server.SetTableScope sets
+//     a scope the API cannot reach, such as a white list.
+//   - DeleteClickHouseDataBaseConfig stops the change in progress at once:
+//     its job ends Failed, the task keeps its tables, and the stop's own job
+//     runs the usual lifecycle. Without a change in progress it answers 400
+//     CodeNoScopeChange.
 //
 // # Example to start a fake for your tests
 //

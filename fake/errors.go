@@ -11,15 +11,23 @@ import (
 // error code table has a code for the case, the fake answers that code; the
 // others are the fake's own.
 const (
-	// CodeInvalidParameter (400): the request does not match openapi.yaml;
-	// the message names the parameter or body field. DBS.200001 is the
+	// CodeInvalidParameter (400): the request does not match openapi.yaml,
+	// or its content is refused: an UpdateClickHouseDataBaseConfig value
+	// that is not {"black_list":"t1,..."} or {"white_list":"t1,..."} (or a
+	// white list of no table, or a table named twice), a source_instance_id
+	// other than the task's, or a check that names a parameter or a table
+	// twice. The message names the parameter or body field. DBS.200001 is the
 	// documented "Parameter error." of GaussDB(for MySQL) and Huawei's other
 	// database services.
 	CodeInvalidParameter = "DBS.200001"
 	// CodeDatabaseNotFound (400): DeleteClickHouseDataBaseReplication of a
-	// database that has no synchronization task on the instance. Huawei
-	// documents no code for this case; DBS.280292 is the error code of the
-	// examples in Huawei's definitions of these operations.
+	// database that has no synchronization task on the instance, and so
+	// ListClickHouseDataBaseReplicationConfig, UpdateClickHouseDataBaseConfig
+	// and DeleteClickHouseDataBaseConfig; CheckClickHouseDataBaseConfig and
+	// CheckClickHouseTableConfig of a database that ListClickHouseDataBase
+	// does not list for the instance. Huawei documents no code for this
+	// case; DBS.280292 is the error code of the examples in Huawei's
+	// definitions of these operations.
 	CodeDatabaseNotFound = "DBS.280292"
 	// CodeReplicationExists (400): CreateClickHouseDataBaseReplication of a
 	// database that already has a synchronization task on the instance.
@@ -33,7 +41,9 @@ const (
 	// gateway (no such API).
 	CodeJobNotFound = "DBS.200543"
 	// CodeInstanceBusy (409): a write to an instance that runs another
-	// operation (see WithOneOperationPerInstance). DBS.200019 is the
+	// operation (see WithOneOperationPerInstance), and, whatever the options,
+	// an UpdateClickHouseDataBaseConfig of a task that is still being created
+	// or whose table scope is already being changed. DBS.200019 is the
 	// documented "Another operation is being performed on the DB instance";
 	// the refused request changed nothing, so sending it again is safe.
 	CodeInstanceBusy = "DBS.200019"
@@ -41,6 +51,15 @@ const (
 	// the documented 500 "Server failure."; it is not DBS.200001, which is
 	// documented as the 400 parameter error.
 	CodeInternal = "DBS.200005"
+	// CodeScopeTypeChange (400): UpdateClickHouseDataBaseConfig with the other
+	// list type than the task's (white_list for a black_list task, or the
+	// reverse): only the tables of a scope may change. Huawei documents no
+	// code for this case; this one is the fake's.
+	CodeScopeTypeChange = "DBS.280295"
+	// CodeNoScopeChange (400): DeleteClickHouseDataBaseConfig of a task whose
+	// table scope is not being changed. Huawei documents no code for this
+	// case; this one is the fake's.
+	CodeNoScopeChange = "DBS.280296"
 	// CodeAuthFailed (401): neither a valid X-Auth-Token nor a valid AK/SK
 	// signature.
 	CodeAuthFailed = "APIGW.0301"

@@ -19,7 +19,7 @@ func (a api) CreateClickHouseDataBaseReplication(_ context.Context, req CreateCl
 			ErrorCode: CodeInvalidParameter, ErrorMsg: "Invalid request: the request body is missing.",
 		}}, nil
 	}
-	jobID, err := a.s.store.create(req.InstanceID, req.Body.SourceDatabase)
+	jobID, err := a.s.store.create(req.InstanceID, req.Body.SourceDatabase, sourceOf(req.Body.SourceInstanceID, req.Body.SourceNodeID))
 	if errors.Is(err, errDuplicate) {
 		return CreateClickHouseDataBaseReplication400JSONResponse{ClientErrorJSONResponse{
 			ErrorCode: CodeReplicationExists, ErrorMsg: "The database already has a synchronization task on this instance.",

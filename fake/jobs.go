@@ -14,10 +14,12 @@ func (s *Server) AdvanceJob(id string, steps int) bool { return s.store.advanceO
 // FinishJobs moves every unfinished job to its end.
 func (s *Server) FinishJobs() { s.store.advanceAll(jobFinalStep) }
 
-// FailNextJob makes the next job the fake starts (by a create or a delete)
-// end Failed with reason as its fail_reason instead of Completed. Each call
-// queues one failure. The replication of a failed create stays listed with
-// status abnormal and catchup_stage failed.
+// FailNextJob makes the next job the fake starts (by a create, a delete or
+// a change of table scope; not by a stop of one) end Failed with reason as
+// its fail_reason instead of Completed. Each call queues one failure. The
+// replication of a failed create stays listed with status abnormal and
+// catchup_stage failed; a failed change of table scope leaves the tables as
+// they were and its reason in last_error_of_alter_table.
 func (s *Server) FailNextJob(reason string) {
 	if reason == "" {
 		reason = "The job failed."

@@ -77,6 +77,7 @@ type config struct {
 	// that long; oneOperation refuses a write to an instance that runs a job.
 	jobVisibilityDelay time.Duration
 	oneOperation       bool
+	sources            map[string][]string // WithSourceDatabases, by instance ID
 }
 
 func defaultConfig() config {
@@ -123,6 +124,7 @@ func (c *config) check() error {
 	if c.requestLogSize < 0 {
 		errs = append(errs, errors.New("WithRequestLogSize: the size must not be negative"))
 	}
+	errs = append(errs, checkSources(c.sources)...)
 	return errors.Join(errs...)
 }
 

@@ -47,6 +47,24 @@ func (e JobStatus) Valid() bool {
 	}
 }
 
+// Defines values for TableReplConfigReplType.
+const (
+	TableReplConfigReplTypeBlackList TableReplConfigReplType = "black_list"
+	TableReplConfigReplTypeWhiteList TableReplConfigReplType = "white_list"
+)
+
+// Valid indicates whether the value is a known member of the TableReplConfigReplType enum.
+func (e TableReplConfigReplType) Valid() bool {
+	switch e {
+	case TableReplConfigReplTypeBlackList:
+		return true
+	case TableReplConfigReplTypeWhiteList:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for XLanguage.
 const (
 	XLanguageEnUs XLanguage = "en-us"
@@ -65,6 +83,55 @@ func (e XLanguage) Valid() bool {
 	}
 }
 
+// CheckDatabaseConfigRequest What to check (Huawei's `CheckChDatabaseConfigRequestBody`).
+type CheckDatabaseConfigRequest struct {
+	// DBConfigs Parameter values to judge; the parameters left out are judged with their default value.
+	DBConfigs []DatabaseConfig `json:"db_configs"`
+
+	// SourceDatabaseName Name of the source database.
+	SourceDatabaseName DatabaseName `json:"source_database_name"`
+
+	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
+	SourceInstanceID ID `json:"source_instance_id"`
+
+	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
+	SourceNodeID *ID `json:"source_node_id,omitempty"`
+
+	// TableReplConfig The table scope of a synchronization (Huawei's
+	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
+	// (`black_list`; no tables: every table) or only `tables`
+	// (`white_list`). Huawei's schema says a white list must name tables,
+	// but Huawei's own table-check example sends an empty one; this schema
+	// admits it.
+	TableReplConfig TableReplConfig `json:"table_repl_config"`
+}
+
+// CheckTableConfigRequest What to check (Huawei's `CheckChDatabaseTableConfigRequestBody`).
+type CheckTableConfigRequest struct {
+	// DBConfigs Parameter values of the synchronization (may be empty).
+	DBConfigs []DatabaseConfig `json:"db_configs"`
+
+	// SourceDatabaseName Name of the source database.
+	SourceDatabaseName DatabaseName `json:"source_database_name"`
+
+	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
+	SourceInstanceID ID `json:"source_instance_id"`
+
+	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
+	SourceNodeID *ID `json:"source_node_id,omitempty"`
+
+	// TableReplConfig The table scope of a synchronization (Huawei's
+	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
+	// (`black_list`; no tables: every table) or only `tables`
+	// (`white_list`). Huawei's schema says a white list must name tables,
+	// but Huawei's own table-check example sends an empty one; this schema
+	// admits it.
+	TableReplConfig TableReplConfig `json:"table_repl_config"`
+
+	// TablesConfigs The table configurations to judge.
+	TablesConfigs []TableConfig `json:"tables_configs"`
+}
+
 // CreateReplicationRequest What to synchronise.
 type CreateReplicationRequest struct {
 	// SourceDatabase Name of the source database.
@@ -77,9 +144,61 @@ type CreateReplicationRequest struct {
 	SourceNodeID *ID `json:"source_node_id,omitempty"`
 }
 
+// DatabaseConfig The value of one synchronization parameter (Huawei's `ChDatabaseConfigsInfo`).
+type DatabaseConfig struct {
+	// ParamName Name of the parameter, as `ListClickHouseDataBaseParameter` lists it.
+	ParamName string `json:"param_name"`
+
+	// Value Value, a string whatever the parameter's type (`"1"`, `"true"`).
+	Value string `json:"value"`
+}
+
+// DatabaseConfigCheckResponse The judgement of a database's parameters (Huawei's
+// `ChDatabaseConfigResponse`), also the `database_info` of a task's
+// configuration.
+type DatabaseConfigCheckResponse struct {
+	// DatabaseName Name of the source database.
+	DatabaseName string `json:"database_name"`
+
+	// DBConfigCheckResults One judgement per parameter.
+	DBConfigCheckResults []DatabaseConfigCheckResult `json:"db_config_check_results"`
+}
+
+// DatabaseConfigCheckResult The judgement of one parameter value (Huawei's `ChDatabaseConfigCheckResult`).
+type DatabaseConfigCheckResult struct {
+	// CheckResult `success` or `fail`. Treat other values as a failure, not as an
+	// error.
+	CheckResult string `json:"check_result"`
+
+	// ParamName Name of the parameter.
+	ParamName string `json:"param_name"`
+
+	// Value The value judged.
+	Value string `json:"value"`
+}
+
 // DatabaseName A MySQL database name: 1 to 64 characters, any but `/`, `\`, `.` and
 // control characters, not ending in a space.
 type DatabaseName = string
+
+// DatabaseParameter One synchronization parameter (Huawei's `ChDatabaseParameterInfo`). Every value is a string.
+type DatabaseParameter struct {
+	// DataType Type of its value, `String` or `Integer`.
+	DataType string `json:"data_type"`
+
+	// DefaultValue Default value, such as `1` (a string whatever the type).
+	DefaultValue string `json:"default_value"`
+
+	// Description What the parameter does.
+	Description string `json:"description"`
+
+	// ParamName Name of the parameter, such as `max_sync_threads`.
+	ParamName string `json:"param_name"`
+
+	// ValueRange Values it takes: alternatives separated by `|` (`true|false`), or
+	// an inclusive range of integers `MIN-MAX` (`1-2`).
+	ValueRange string `json:"value_range"`
+}
 
 // ErrorResponse An error answer.
 type ErrorResponse struct {
@@ -144,6 +263,21 @@ type JobInstance struct {
 	Name string `json:"name"`
 }
 
+// ListDatabaseParametersResponse The synchronization parameters of a database (Huawei's `ChDatabaseParameterListResponse`).
+type ListDatabaseParametersResponse struct {
+	// DBParameters The parameters.
+	DBParameters []DatabaseParameter `json:"db_parameters"`
+}
+
+// ListDatabasesResponse One page of database names (Huawei's `ChDataBaseRespons`).
+type ListDatabasesResponse struct {
+	// Databases The database names of this page.
+	Databases []string `json:"databases"`
+
+	// TotalCount Number of databases in all pages (that match `database_name`).
+	TotalCount wiretype.Int `json:"total_count"`
+}
+
 // ListReplicationsResponse One page of synchronization tasks (Huawei's `ChDatabaseReplicationListResponse`).
 type ListReplicationsResponse struct {
 	// ExtText An operation of the GaussDB(for MySQL) instance that affects the
@@ -155,6 +289,17 @@ type ListReplicationsResponse struct {
 
 	// TotalCount Number of tasks in all pages.
 	TotalCount wiretype.Int `json:"total_count"`
+}
+
+// PendingTableReplConfig The table scope a change in progress moves to: `TableReplConfig`,
+// whose properties are both `null` when no change is in progress (as in
+// Huawei's example).
+type PendingTableReplConfig struct {
+	// ReplType `black_list` or `white_list`, or `null` when no change is in progress.
+	ReplType *string `json:"repl_type"`
+
+	// Tables The tables of the new list, or `null` when no change is in progress.
+	Tables *[]string `json:"tables"`
 }
 
 // Replication One synchronization task (Huawei's `ChDatabaseReplicationInfo`).
@@ -189,10 +334,120 @@ type Replication struct {
 	TargetDatabase string `json:"target_database"`
 }
 
+// ReplicationConfigResponse The configuration of a synchronization task (Huawei's
+// `ChDataReplicationConfigResponse`).
+type ReplicationConfigResponse struct {
+	// DatabaseInfo The judgement of a database's parameters (Huawei's
+	// `ChDatabaseConfigResponse`), also the `database_info` of a task's
+	// configuration.
+	DatabaseInfo DatabaseConfigCheckResponse `json:"database_info"`
+
+	// IsTablesChange Whether a change of the table scope is in progress.
+	IsTablesChange bool `json:"is_tables_change"`
+
+	// LastErrorOfAlterTable Why the last change of the table scope failed, or `null`.
+	LastErrorOfAlterTable *string `json:"last_error_of_alter_table"`
+
+	// NewTableReplConfig The table scope a change in progress moves to: `TableReplConfig`,
+	// whose properties are both `null` when no change is in progress (as in
+	// Huawei's example).
+	NewTableReplConfig PendingTableReplConfig `json:"new_table_repl_config"`
+
+	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
+	SourceInstanceID string `json:"source_instance_id"`
+
+	// SourceNodeID ID of the source node; may be empty (the primary node).
+	SourceNodeID string `json:"source_node_id"`
+
+	// TableInfos The table configurations of the task; empty when every table has the default one.
+	TableInfos []TableConfigCheckResult `json:"table_infos"`
+
+	// TableReplConfig The table scope of a synchronization (Huawei's
+	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
+	// (`black_list`; no tables: every table) or only `tables`
+	// (`white_list`). Huawei's schema says a white list must name tables,
+	// but Huawei's own table-check example sends an empty one; this schema
+	// admits it.
+	TableReplConfig TableReplConfig `json:"table_repl_config"`
+}
+
 // ShowJobResponse A job.
 type ShowJobResponse struct {
 	// Job An asynchronous job (Huawei's `GetJobInfoDetail`).
 	Job Job `json:"job"`
+}
+
+// TableConfig The configuration of one table (Huawei's `ChDatabaseTablesConfigsInfo`).
+type TableConfig struct {
+	// TableConfig How ClickHouse builds the table, in the clauses `PARTITION BY`,
+	// `COLUMNS`, `ORDER BY`, `SAMPLE BY`, `PRIMARY KEY` and `TTL`, such as
+	// `ORDER BY id`.
+	TableConfig string `json:"table_config"`
+
+	// TableName Name of the table in the source database.
+	TableName TableName `json:"table_name"`
+}
+
+// TableConfigCheckResponse The judgement of table configurations (Huawei's `ChDatabaseTableConfigResponse`).
+type TableConfigCheckResponse struct {
+	// SourceDatabaseName Name of the source database.
+	SourceDatabaseName string `json:"source_database_name"`
+
+	// TableConfigCheckResults One judgement per table configuration.
+	TableConfigCheckResults []TableConfigCheckResult `json:"table_config_check_results"`
+}
+
+// TableConfigCheckResult The judgement of one table configuration (Huawei's `ChDatabaseTableConfigCheckResult`).
+type TableConfigCheckResult struct {
+	// CheckResult `success`, or why the configuration fails, such as `Check Override
+	// Table Failed`.
+	CheckResult string `json:"check_result"`
+
+	// TableConfig The configuration judged.
+	TableConfig string `json:"table_config"`
+
+	// TableName Name of the table.
+	TableName string `json:"table_name"`
+}
+
+// TableName A MySQL table name: the rules of `DatabaseName` (1 to 64 characters,
+// any but `/`, `\`, `.` and control characters, not ending in a space).
+type TableName = string
+
+// TableReplConfig The table scope of a synchronization (Huawei's
+// `ChDatabaseTableReplConfigInfo`): every table but `tables`
+// (`black_list`; no tables: every table) or only `tables`
+// (`white_list`). Huawei's schema says a white list must name tables,
+// but Huawei's own table-check example sends an empty one; this schema
+// admits it.
+type TableReplConfig struct {
+	// ReplType `black_list` (every table but `tables`) or `white_list` (only `tables`).
+	ReplType TableReplConfigReplType `json:"repl_type"`
+
+	// Tables The tables of the list.
+	Tables []TableName `json:"tables"`
+}
+
+// TableReplConfigReplType `black_list` (every table but `tables`) or `white_list` (only `tables`).
+type TableReplConfigReplType string
+
+// UpdateDatabaseConfigRequest The new table scope of a synchronization task (the official SDKs'
+// `UpdateChDatabaseConfigRequestBody`).
+type UpdateDatabaseConfigRequest struct {
+	// Database Name of the synchronised source database.
+	Database DatabaseName `json:"database"`
+
+	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
+	SourceInstanceID ID `json:"source_instance_id"`
+
+	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
+	SourceNodeID *ID `json:"source_node_id,omitempty"`
+
+	// Value A JSON document in a string: `{"black_list":"t1,t2"}` or
+	// `{"white_list":"t1,t2"}`, the list type of the task and its new
+	// tables, separated by commas (`""`: no table). The list type must
+	// stay the task's own.
+	Value string `json:"value"`
 }
 
 // InstanceID An identifier: letters, digits, `-` and `_`, starting with a letter or
@@ -217,6 +472,39 @@ type GatewayError = ErrorResponse
 // ServerError An error answer.
 type ServerError = ErrorResponse
 
+// ListClickHouseDataBaseParams defines parameters for ListClickHouseDataBase.
+type ListClickHouseDataBaseParams struct {
+	// Limit Number of databases in one page, 1 to 100.
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset Number of databases to skip before the page starts.
+	Offset *int32 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// DatabaseName A database name to filter the list by; Huawei's documentation does
+	// not say whether part of a name matches. Empty (or left out): every
+	// database. Huawei's own example request sends it empty
+	// (`database_name=`).
+	DatabaseName *string `form:"database_name,omitempty" json:"database_name,omitempty"`
+
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
+// DeleteClickHouseDataBaseConfigParams defines parameters for DeleteClickHouseDataBaseConfig.
+type DeleteClickHouseDataBaseConfigParams struct {
+	// Database Name of the synchronised source database.
+	Database DatabaseName `form:"database" json:"database"`
+
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
+// UpdateClickHouseDataBaseConfigParams defines parameters for UpdateClickHouseDataBaseConfig.
+type UpdateClickHouseDataBaseConfigParams struct {
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
 // ListClickHouseDataBaseReplicationParams defines parameters for ListClickHouseDataBaseReplication.
 type ListClickHouseDataBaseReplicationParams struct {
 	// Limit Number of tasks in one page, 1 to 100.
@@ -231,6 +519,33 @@ type ListClickHouseDataBaseReplicationParams struct {
 
 // CreateClickHouseDataBaseReplicationParams defines parameters for CreateClickHouseDataBaseReplication.
 type CreateClickHouseDataBaseReplicationParams struct {
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
+// ListClickHouseDataBaseReplicationConfigParams defines parameters for ListClickHouseDataBaseReplicationConfig.
+type ListClickHouseDataBaseReplicationConfigParams struct {
+	// DatabaseName Name of the synchronised source database.
+	DatabaseName DatabaseName `form:"database_name" json:"database_name"`
+
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
+// CheckClickHouseDataBaseConfigParams defines parameters for CheckClickHouseDataBaseConfig.
+type CheckClickHouseDataBaseConfigParams struct {
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
+// ListClickHouseDataBaseParameterParams defines parameters for ListClickHouseDataBaseParameter.
+type ListClickHouseDataBaseParameterParams struct {
+	// XLanguage Language of error messages.
+	XLanguage *XLanguage `json:"X-Language,omitempty"`
+}
+
+// CheckClickHouseTableConfigParams defines parameters for CheckClickHouseTableConfig.
+type CheckClickHouseTableConfigParams struct {
 	// XLanguage Language of error messages.
 	XLanguage *XLanguage `json:"X-Language,omitempty"`
 }
@@ -250,17 +565,47 @@ type ShowGaussMySQLJobInfoParams struct {
 	XLanguage *XLanguage `json:"X-Language,omitempty"`
 }
 
+// UpdateClickHouseDataBaseConfigJSONRequestBody defines body for UpdateClickHouseDataBaseConfig for application/json ContentType.
+type UpdateClickHouseDataBaseConfigJSONRequestBody = UpdateDatabaseConfigRequest
+
 // CreateClickHouseDataBaseReplicationJSONRequestBody defines body for CreateClickHouseDataBaseReplication for application/json ContentType.
 type CreateClickHouseDataBaseReplicationJSONRequestBody = CreateReplicationRequest
 
+// CheckClickHouseDataBaseConfigJSONRequestBody defines body for CheckClickHouseDataBaseConfig for application/json ContentType.
+type CheckClickHouseDataBaseConfigJSONRequestBody = CheckDatabaseConfigRequest
+
+// CheckClickHouseTableConfigJSONRequestBody defines body for CheckClickHouseTableConfig for application/json ContentType.
+type CheckClickHouseTableConfigJSONRequestBody = CheckTableConfigRequest
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListClickHouseDataBase List the databases that can be synchronised
+	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/databases)
+	ListClickHouseDataBase(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseParams)
+	// DeleteClickHouseDataBaseConfig Stop a change of the table scope
+	// (DELETE /v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config)
+	DeleteClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params DeleteClickHouseDataBaseConfigParams)
+	// UpdateClickHouseDataBaseConfig Change the table scope of a data synchronization task
+	// (PUT /v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config)
+	UpdateClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params UpdateClickHouseDataBaseConfigParams)
 	// ListClickHouseDataBaseReplication List data synchronization tasks
 	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/replication)
 	ListClickHouseDataBaseReplication(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseReplicationParams)
 	// CreateClickHouseDataBaseReplication Create a data synchronization task
 	// (POST /v3/{project_id}/instances/{instance_id}/clickhouse/replication)
 	CreateClickHouseDataBaseReplication(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params CreateClickHouseDataBaseReplicationParams)
+	// ListClickHouseDataBaseReplicationConfig Show the configuration of a data synchronization task
+	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/replication/config)
+	ListClickHouseDataBaseReplicationConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseReplicationConfigParams)
+	// CheckClickHouseDataBaseConfig Check the synchronization settings of a database
+	// (POST /v3/{project_id}/instances/{instance_id}/clickhouse/replication/database-check)
+	CheckClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params CheckClickHouseDataBaseConfigParams)
+	// ListClickHouseDataBaseParameter List the synchronization parameters of a database
+	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/replication/database-parameter)
+	ListClickHouseDataBaseParameter(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseParameterParams)
+	// CheckClickHouseTableConfig Check the table settings of a database's synchronization
+	// (POST /v3/{project_id}/instances/{instance_id}/clickhouse/replication/table-check)
+	CheckClickHouseTableConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params CheckClickHouseTableConfigParams)
 	// DeleteClickHouseDataBaseReplication Delete a data synchronization task
 	// (DELETE /v3/{project_id}/instances/{instance_id}/clickhouse/replication/{database_name})
 	DeleteClickHouseDataBaseReplication(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, databaseName DatabaseName, params DeleteClickHouseDataBaseReplicationParams)
@@ -277,6 +622,235 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// ListClickHouseDataBase operation middleware
+func (siw *ServerInterfaceWrapper) ListClickHouseDataBase(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClickHouseDataBaseParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "database_name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "database_name", r.URL.Query(), &params.DatabaseName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "database_name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "database_name", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListClickHouseDataBase(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteClickHouseDataBaseConfig operation middleware
+func (siw *ServerInterfaceWrapper) DeleteClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteClickHouseDataBaseConfigParams
+
+	// ------------- Required query parameter "database" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "database", r.URL.Query(), &params.Database, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "database"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "database", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteClickHouseDataBaseConfig(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateClickHouseDataBaseConfig operation middleware
+func (siw *ServerInterfaceWrapper) UpdateClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateClickHouseDataBaseConfigParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateClickHouseDataBaseConfig(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ListClickHouseDataBaseReplication operation middleware
 func (siw *ServerInterfaceWrapper) ListClickHouseDataBaseReplication(w http.ResponseWriter, r *http.Request) {
@@ -413,6 +987,255 @@ func (siw *ServerInterfaceWrapper) CreateClickHouseDataBaseReplication(w http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateClickHouseDataBaseReplication(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListClickHouseDataBaseReplicationConfig operation middleware
+func (siw *ServerInterfaceWrapper) ListClickHouseDataBaseReplicationConfig(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClickHouseDataBaseReplicationConfigParams
+
+	// ------------- Required query parameter "database_name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "database_name", r.URL.Query(), &params.DatabaseName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "database_name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "database_name", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListClickHouseDataBaseReplicationConfig(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CheckClickHouseDataBaseConfig operation middleware
+func (siw *ServerInterfaceWrapper) CheckClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CheckClickHouseDataBaseConfigParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CheckClickHouseDataBaseConfig(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListClickHouseDataBaseParameter operation middleware
+func (siw *ServerInterfaceWrapper) ListClickHouseDataBaseParameter(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClickHouseDataBaseParameterParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListClickHouseDataBaseParameter(w, r, projectID, instanceID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CheckClickHouseTableConfig operation middleware
+func (siw *ServerInterfaceWrapper) CheckClickHouseTableConfig(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectID ProjectID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "instance_id" -------------
+	var instanceID InstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "instance_id", r.PathValue("instance_id"), &instanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "instance_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CheckClickHouseTableConfigParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Language")]; found {
+		var XLanguage XLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Language", valueList[0], &XLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Language", Err: err})
+			return
+		}
+
+		params.XLanguage = &XLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CheckClickHouseTableConfig(w, r, projectID, instanceID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -676,6 +1499,13 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication", wrapper.ListClickHouseDataBaseReplication)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication", wrapper.CreateClickHouseDataBaseReplication)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication/{database_name}", wrapper.DeleteClickHouseDataBaseReplication)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/databases", wrapper.ListClickHouseDataBase)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication/database-parameter", wrapper.ListClickHouseDataBaseParameter)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication/database-check", wrapper.CheckClickHouseDataBaseConfig)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication/table-check", wrapper.CheckClickHouseTableConfig)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/replication/config", wrapper.ListClickHouseDataBaseReplicationConfig)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config", wrapper.DeleteClickHouseDataBaseConfig)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config", wrapper.UpdateClickHouseDataBaseConfig)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/{project_id}/jobs", wrapper.ShowGaussMySQLJobInfo)
 
 	return m
@@ -686,6 +1516,214 @@ type ClientErrorJSONResponse ErrorResponse
 type GatewayErrorJSONResponse ErrorResponse
 
 type ServerErrorJSONResponse ErrorResponse
+
+type ListClickHouseDataBaseRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     ListClickHouseDataBaseParams
+}
+
+type ListClickHouseDataBaseResponseObject interface {
+	VisitListClickHouseDataBaseResponse(w http.ResponseWriter) error
+}
+
+type ListClickHouseDataBase200JSONResponse ListDatabasesResponse
+
+func (response ListClickHouseDataBase200JSONResponse) VisitListClickHouseDataBaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBase400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response ListClickHouseDataBase400JSONResponse) VisitListClickHouseDataBaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBase500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response ListClickHouseDataBase500JSONResponse) VisitListClickHouseDataBaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBasedefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response ListClickHouseDataBasedefaultJSONResponse) VisitListClickHouseDataBaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClickHouseDataBaseConfigRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     DeleteClickHouseDataBaseConfigParams
+}
+
+type DeleteClickHouseDataBaseConfigResponseObject interface {
+	VisitDeleteClickHouseDataBaseConfigResponse(w http.ResponseWriter) error
+}
+
+type DeleteClickHouseDataBaseConfig200JSONResponse JobIDResponse
+
+func (response DeleteClickHouseDataBaseConfig200JSONResponse) VisitDeleteClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClickHouseDataBaseConfig400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response DeleteClickHouseDataBaseConfig400JSONResponse) VisitDeleteClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClickHouseDataBaseConfig500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response DeleteClickHouseDataBaseConfig500JSONResponse) VisitDeleteClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClickHouseDataBaseConfigdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response DeleteClickHouseDataBaseConfigdefaultJSONResponse) VisitDeleteClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClickHouseDataBaseConfigRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     UpdateClickHouseDataBaseConfigParams
+	Body       *UpdateClickHouseDataBaseConfigJSONRequestBody
+}
+
+type UpdateClickHouseDataBaseConfigResponseObject interface {
+	VisitUpdateClickHouseDataBaseConfigResponse(w http.ResponseWriter) error
+}
+
+type UpdateClickHouseDataBaseConfig200JSONResponse JobIDResponse
+
+func (response UpdateClickHouseDataBaseConfig200JSONResponse) VisitUpdateClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClickHouseDataBaseConfig400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response UpdateClickHouseDataBaseConfig400JSONResponse) VisitUpdateClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClickHouseDataBaseConfig500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response UpdateClickHouseDataBaseConfig500JSONResponse) VisitUpdateClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClickHouseDataBaseConfigdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response UpdateClickHouseDataBaseConfigdefaultJSONResponse) VisitUpdateClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListClickHouseDataBaseReplicationRequestObject struct {
 	ProjectID  ProjectID  `json:"project_id"`
@@ -815,6 +1853,284 @@ type CreateClickHouseDataBaseReplicationdefaultJSONResponse struct {
 }
 
 func (response CreateClickHouseDataBaseReplicationdefaultJSONResponse) VisitCreateClickHouseDataBaseReplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseReplicationConfigRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     ListClickHouseDataBaseReplicationConfigParams
+}
+
+type ListClickHouseDataBaseReplicationConfigResponseObject interface {
+	VisitListClickHouseDataBaseReplicationConfigResponse(w http.ResponseWriter) error
+}
+
+type ListClickHouseDataBaseReplicationConfig200JSONResponse ReplicationConfigResponse
+
+func (response ListClickHouseDataBaseReplicationConfig200JSONResponse) VisitListClickHouseDataBaseReplicationConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseReplicationConfig400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response ListClickHouseDataBaseReplicationConfig400JSONResponse) VisitListClickHouseDataBaseReplicationConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseReplicationConfig500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response ListClickHouseDataBaseReplicationConfig500JSONResponse) VisitListClickHouseDataBaseReplicationConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseReplicationConfigdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response ListClickHouseDataBaseReplicationConfigdefaultJSONResponse) VisitListClickHouseDataBaseReplicationConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseDataBaseConfigRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     CheckClickHouseDataBaseConfigParams
+	Body       *CheckClickHouseDataBaseConfigJSONRequestBody
+}
+
+type CheckClickHouseDataBaseConfigResponseObject interface {
+	VisitCheckClickHouseDataBaseConfigResponse(w http.ResponseWriter) error
+}
+
+type CheckClickHouseDataBaseConfig200JSONResponse DatabaseConfigCheckResponse
+
+func (response CheckClickHouseDataBaseConfig200JSONResponse) VisitCheckClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseDataBaseConfig400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response CheckClickHouseDataBaseConfig400JSONResponse) VisitCheckClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseDataBaseConfig500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response CheckClickHouseDataBaseConfig500JSONResponse) VisitCheckClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseDataBaseConfigdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response CheckClickHouseDataBaseConfigdefaultJSONResponse) VisitCheckClickHouseDataBaseConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseParameterRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     ListClickHouseDataBaseParameterParams
+}
+
+type ListClickHouseDataBaseParameterResponseObject interface {
+	VisitListClickHouseDataBaseParameterResponse(w http.ResponseWriter) error
+}
+
+type ListClickHouseDataBaseParameter200JSONResponse ListDatabaseParametersResponse
+
+func (response ListClickHouseDataBaseParameter200JSONResponse) VisitListClickHouseDataBaseParameterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseParameter400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response ListClickHouseDataBaseParameter400JSONResponse) VisitListClickHouseDataBaseParameterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseParameter500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response ListClickHouseDataBaseParameter500JSONResponse) VisitListClickHouseDataBaseParameterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClickHouseDataBaseParameterdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response ListClickHouseDataBaseParameterdefaultJSONResponse) VisitListClickHouseDataBaseParameterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseTableConfigRequestObject struct {
+	ProjectID  ProjectID  `json:"project_id"`
+	InstanceID InstanceID `json:"instance_id"`
+	Params     CheckClickHouseTableConfigParams
+	Body       *CheckClickHouseTableConfigJSONRequestBody
+}
+
+type CheckClickHouseTableConfigResponseObject interface {
+	VisitCheckClickHouseTableConfigResponse(w http.ResponseWriter) error
+}
+
+type CheckClickHouseTableConfig200JSONResponse TableConfigCheckResponse
+
+func (response CheckClickHouseTableConfig200JSONResponse) VisitCheckClickHouseTableConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseTableConfig400JSONResponse struct{ ClientErrorJSONResponse }
+
+func (response CheckClickHouseTableConfig400JSONResponse) VisitCheckClickHouseTableConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseTableConfig500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response CheckClickHouseTableConfig500JSONResponse) VisitCheckClickHouseTableConfigResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckClickHouseTableConfigdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response CheckClickHouseTableConfigdefaultJSONResponse) VisitCheckClickHouseTableConfigResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -966,12 +2282,33 @@ func (response ShowGaussMySQLJobInfodefaultJSONResponse) VisitShowGaussMySQLJobI
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListClickHouseDataBase List the databases that can be synchronised
+	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/databases)
+	ListClickHouseDataBase(ctx context.Context, request ListClickHouseDataBaseRequestObject) (ListClickHouseDataBaseResponseObject, error)
+	// DeleteClickHouseDataBaseConfig Stop a change of the table scope
+	// (DELETE /v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config)
+	DeleteClickHouseDataBaseConfig(ctx context.Context, request DeleteClickHouseDataBaseConfigRequestObject) (DeleteClickHouseDataBaseConfigResponseObject, error)
+	// UpdateClickHouseDataBaseConfig Change the table scope of a data synchronization task
+	// (PUT /v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config)
+	UpdateClickHouseDataBaseConfig(ctx context.Context, request UpdateClickHouseDataBaseConfigRequestObject) (UpdateClickHouseDataBaseConfigResponseObject, error)
 	// ListClickHouseDataBaseReplication List data synchronization tasks
 	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/replication)
 	ListClickHouseDataBaseReplication(ctx context.Context, request ListClickHouseDataBaseReplicationRequestObject) (ListClickHouseDataBaseReplicationResponseObject, error)
 	// CreateClickHouseDataBaseReplication Create a data synchronization task
 	// (POST /v3/{project_id}/instances/{instance_id}/clickhouse/replication)
 	CreateClickHouseDataBaseReplication(ctx context.Context, request CreateClickHouseDataBaseReplicationRequestObject) (CreateClickHouseDataBaseReplicationResponseObject, error)
+	// ListClickHouseDataBaseReplicationConfig Show the configuration of a data synchronization task
+	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/replication/config)
+	ListClickHouseDataBaseReplicationConfig(ctx context.Context, request ListClickHouseDataBaseReplicationConfigRequestObject) (ListClickHouseDataBaseReplicationConfigResponseObject, error)
+	// CheckClickHouseDataBaseConfig Check the synchronization settings of a database
+	// (POST /v3/{project_id}/instances/{instance_id}/clickhouse/replication/database-check)
+	CheckClickHouseDataBaseConfig(ctx context.Context, request CheckClickHouseDataBaseConfigRequestObject) (CheckClickHouseDataBaseConfigResponseObject, error)
+	// ListClickHouseDataBaseParameter List the synchronization parameters of a database
+	// (GET /v3/{project_id}/instances/{instance_id}/clickhouse/replication/database-parameter)
+	ListClickHouseDataBaseParameter(ctx context.Context, request ListClickHouseDataBaseParameterRequestObject) (ListClickHouseDataBaseParameterResponseObject, error)
+	// CheckClickHouseTableConfig Check the table settings of a database's synchronization
+	// (POST /v3/{project_id}/instances/{instance_id}/clickhouse/replication/table-check)
+	CheckClickHouseTableConfig(ctx context.Context, request CheckClickHouseTableConfigRequestObject) (CheckClickHouseTableConfigResponseObject, error)
 	// DeleteClickHouseDataBaseReplication Delete a data synchronization task
 	// (DELETE /v3/{project_id}/instances/{instance_id}/clickhouse/replication/{database_name})
 	DeleteClickHouseDataBaseReplication(ctx context.Context, request DeleteClickHouseDataBaseReplicationRequestObject) (DeleteClickHouseDataBaseReplicationResponseObject, error)
@@ -1017,6 +2354,97 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// ListClickHouseDataBase operation middleware
+func (sh *strictHandler) ListClickHouseDataBase(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseParams) {
+	var request ListClickHouseDataBaseRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClickHouseDataBase(ctx, request.(ListClickHouseDataBaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClickHouseDataBase")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListClickHouseDataBaseResponseObject); ok {
+		if err := validResponse.VisitListClickHouseDataBaseResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteClickHouseDataBaseConfig operation middleware
+func (sh *strictHandler) DeleteClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params DeleteClickHouseDataBaseConfigParams) {
+	var request DeleteClickHouseDataBaseConfigRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteClickHouseDataBaseConfig(ctx, request.(DeleteClickHouseDataBaseConfigRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteClickHouseDataBaseConfig")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteClickHouseDataBaseConfigResponseObject); ok {
+		if err := validResponse.VisitDeleteClickHouseDataBaseConfigResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateClickHouseDataBaseConfig operation middleware
+func (sh *strictHandler) UpdateClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params UpdateClickHouseDataBaseConfigParams) {
+	var request UpdateClickHouseDataBaseConfigRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	var body UpdateClickHouseDataBaseConfigJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateClickHouseDataBaseConfig(ctx, request.(UpdateClickHouseDataBaseConfigRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateClickHouseDataBaseConfig")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateClickHouseDataBaseConfigResponseObject); ok {
+		if err := validResponse.VisitUpdateClickHouseDataBaseConfigResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListClickHouseDataBaseReplication operation middleware
@@ -1075,6 +2503,132 @@ func (sh *strictHandler) CreateClickHouseDataBaseReplication(w http.ResponseWrit
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateClickHouseDataBaseReplicationResponseObject); ok {
 		if err := validResponse.VisitCreateClickHouseDataBaseReplicationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListClickHouseDataBaseReplicationConfig operation middleware
+func (sh *strictHandler) ListClickHouseDataBaseReplicationConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseReplicationConfigParams) {
+	var request ListClickHouseDataBaseReplicationConfigRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClickHouseDataBaseReplicationConfig(ctx, request.(ListClickHouseDataBaseReplicationConfigRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClickHouseDataBaseReplicationConfig")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListClickHouseDataBaseReplicationConfigResponseObject); ok {
+		if err := validResponse.VisitListClickHouseDataBaseReplicationConfigResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CheckClickHouseDataBaseConfig operation middleware
+func (sh *strictHandler) CheckClickHouseDataBaseConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params CheckClickHouseDataBaseConfigParams) {
+	var request CheckClickHouseDataBaseConfigRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	var body CheckClickHouseDataBaseConfigJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckClickHouseDataBaseConfig(ctx, request.(CheckClickHouseDataBaseConfigRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckClickHouseDataBaseConfig")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CheckClickHouseDataBaseConfigResponseObject); ok {
+		if err := validResponse.VisitCheckClickHouseDataBaseConfigResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListClickHouseDataBaseParameter operation middleware
+func (sh *strictHandler) ListClickHouseDataBaseParameter(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params ListClickHouseDataBaseParameterParams) {
+	var request ListClickHouseDataBaseParameterRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClickHouseDataBaseParameter(ctx, request.(ListClickHouseDataBaseParameterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClickHouseDataBaseParameter")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListClickHouseDataBaseParameterResponseObject); ok {
+		if err := validResponse.VisitListClickHouseDataBaseParameterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CheckClickHouseTableConfig operation middleware
+func (sh *strictHandler) CheckClickHouseTableConfig(w http.ResponseWriter, r *http.Request, projectID ProjectID, instanceID InstanceID, params CheckClickHouseTableConfigParams) {
+	var request CheckClickHouseTableConfigRequestObject
+
+	request.ProjectID = projectID
+	request.InstanceID = instanceID
+	request.Params = params
+
+	var body CheckClickHouseTableConfigJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckClickHouseTableConfig(ctx, request.(CheckClickHouseTableConfigRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckClickHouseTableConfig")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CheckClickHouseTableConfigResponseObject); ok {
+		if err := validResponse.VisitCheckClickHouseTableConfigResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -1143,85 +2697,152 @@ func (sh *strictHandler) ShowGaussMySQLJobInfo(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3Fv/c9s2lv9X3vB2Z+0uKVGybMvKdG7UuG3UJG0uTq+dDb0mRIIiYgpQAdCy6tH/fvMAfpVoW2mzN7f3",
-	"S2KJIPDew3uf91UPTiSWK8Ep18qZPDgrIsmSairNpxlXmvCIzi7xU0xVJNlKM8GdiTO7BJGATimwYhXo",
-	"lGhIiTLfvsxYdPtK5IoCFzHtOa5D78lylVFn4pyO6Gg4OPPPzn06GtPz8QVJzv3zUzqgCSWDhPHBmeM6",
-	"DA9aEZ06rsPJEt8sD7thseM6kv6WM0ljZ6JlTl1HRSldEiT2L5ImzsT5j37NX98+Vf3ZpbPdus47KT7R",
-	"SHcxVzyCmklNOeEaGDefJF0wweHoZAgpvScxjdiSZBClRJIIpXfc5nd4Qk79wekoSkYXIxpdkPhsPD65",
-	"OL8gg2E890k3rytLxRdg9dc3hC9ysqD7rJZPkFEqpZCwpEqRBVW9kqqUkpjKmq5fvWq7Jh0xTUieaWfi",
-	"UO7lCgXA86Uz+Vh9/j31Iu5cu47erHAjpSXjC2frOvfeQnj4radu2coThjqSeSvBuKbSmSQkUxRZkVSt",
-	"BFfUKOjLjFGuv0Wy8WMkuKZc459ktcpYRHCb/ieFnD7U9/HgGE5vIhEjGZffXPWGY394MUSazZOlWjgT",
-	"50NKISaazImiEAuqgAsN9J4p3UOqD7sDQ977gmxni0y0r8ByYaXvgsqjFIgCwoHxO5KxGCqrBCGBwJIp",
-	"xfgCJFUilxE1tHxPNF2TzZ+VxfTd7Ptfev6JP9iRxYxHQkpjFNO3QHKdUq6LXYHxRMil+ftLCmbKC5Uk",
-	"XK2ppDHMN8b+pu9msLAMo0kmUnBdWqqi8o5FdAIjfwBHcxIHXEig9yu0HtDilnIX5iQGxRac6FzSYxdG",
-	"/gkcJULOWRxTbr4YwREX9jam72bHbsBHwws40qkUWmc0Pnbh1B8C4TGc4tvFuZBzSUmUknlGj3uAKjQX",
-	"8QZylZMs2wTcAiRToFKyojDPNSzJBjVrAlpSoi0XmuhcQQGmRgq9gKNsr6i8o/KL6Lzv+/7pzj3b7SEh",
-	"LMsl/ZK3WexseTGwVLxqLBk5p+9pxcF7+ltOld4HrF/Qy2gBasOjVArOlHEuKylWVGpmgcEaxk1pvEY6",
-	"WfZT4kw+Ps3FZfHGjwh12+tdHvDrStHMGRVAWFHZc5te6uCjEav3Dqw9UHHc9yRX6vIbVFZ4u7n6rzfH",
-	"lQNuUoA+919wOm4LRwQkJTFIe1vHPXhDEw0i165Zu5JsSeTGLmYKckVje+G1E/vYJSp3795qXyHm6AuR",
-	"w9YV7anH1Eqlxm10WhMYoMqcjRou2gXCN8b8wn7oQhgE+G8vRIsOOJqVFFlrvQF/HiP0Mg4E1IpEFK3S",
-	"dZbk/g3lC506k7OR6ywZLz8OXPTqmkok7p8f/9kPgiDoBcG973tBcD/4Lgjuz7/DPy++u/7q6edw/Ren",
-	"w3m2LW9fIm0U3TeWJjDsvmz2BnxWe6awdpghYu+yibvoosLaizQWFIDd62KhgUDdFBRBSRmAZY2oJazj",
-	"kbBj8x21azDbPLZL0boiwykHFqPnSxiVE8iotroRswXTyoXQMwoE4U3oIohLjeqyZjoFUqwGIQNu1mMA",
-	"6aX0HlZVvKncOp6eXapS5gEPD4mZQxciwgVnEcng559nl+r4M/Vz6v2DeL/73sV1/eeNd/1Vp+L9IOad",
-	"EiIlNotcwScxh6NXOVlT9jcF4fdU/yDmM56IS6oJy8LjfYWMjDOIu7Cf2vvHTddEQbHSNWo59Adjzx97",
-	"/tmHgT8ZDSaD0d/9se+HcISm/vOHlwEXSaKods2NiFxDJDLBj18AXa70BtYpy2h1AFMwp3h9xSlWlPu6",
-	"y+NnaTVrXFDoPmyoZCguNg7b5zMNMueq21C4ZqWYSBwzGye/a4jPpgdtWqyolc3QYrqiPAZRUfcCEkmp",
-	"h3Q1zqztAGOBG0lJEVLssrmpuMSFNC6ZyXlGlYLQhjIhijP8zqwIO1ljHUL8Qcxhdtm9vDCT5+ISo23F",
-	"0m2Zw3Sdg09qkEOeUKg2wDWCM+ZMY2C6k6CVFBFVqjObXEgUhUiA4NVyVKpPYt6A1DP/r+ELCAMncEIQ",
-	"OqVyXQQ2e+dYeXbzYJ/1IHwpMOxD3bJwVAgeiKSQME6yXiM/e2e9muM67y1xjutUGziuY1/uSNx2sNW4",
-	"cCPgikq3MubGjXWBLV7T5eNODOPoOhrZAxhzPxGRklGFgYhZFaWELzqCw09ifvO4sr2ARGSZWKMZGtwO",
-	"r1KxNmHX283Vb1mBXkaH2zj6tHCKUx/jvaHN+5w3SiwF9gl5qwCzrV3muhib1R6lU6O6baJ6Cx8/71jr",
-	"y+9i8Q1TuhHdq8dv+idOYVW49irG/70wQ6JuVdObvEzLaLCxuT3L7t/lXui9vtH0Xnf6rtrmC117IuC2",
-	"akeShEbaIEbACwoxQjZw4QIp9BD3SzJyhzk+AbVmOkrFHZXHrgmZeJ5lofUw+CemjyWW792XbAiyW2Es",
-	"GYYDpow4TTVH06V6Di8bgsSzisOJlGRjPgtNsptI5LxDfj/myzkGOElBAIbJWWbON+7Muj5TxtMnQ2tA",
-	"bIkg5FcnMa7pwpSbqqKQM3HWTFL8szfjuvnIY8uVkNrWLtEOnQXTaT7vRWLZX+DVxXNPC5GpfpQ25NYv",
-	"N7SZalORmxzuyNqtdadLyZui69TrLn1+Vp0N2mAcV62zVwUF0QroHZUbKJR845qkplos1hyKKkDAM0ru",
-	"KPrkdp4VGsw8MlldqIlcUN14hupOSXxsMyNFeYyhC9FRmq9ulCYLOgGjvi+KwoYlj8RLphXMhU6tXu8E",
-	"ec0N9sX1Eh97+QrMcxuwGXu8I1lOlfFqBuSJqYVhHmBWohc1xASc8VoKhQQONLAVlRHlJWGEb4oEuhEp",
-	"w1cfMUr+O3z11/+EzvD4YVej9/PrZmRgmMmlpFyXPDMOBSU9mILduJERBM7A9zFeaDJaCp/H+LXVDJEk",
-	"LGIkg6vL13C0TlmUgqRJrmjACXBrtCmV9PhFp96ASsVaFQsVHIU+psoD3zdqaes6ClAxENkMmS8gMlVN",
-	"BctcaVsvqDXhMcu+srL7svaNu6n41otZklBJjZM1INkUy98ULEVMMzh61AZ77yqtOMZglgS8uBIUtpWn",
-	"glKeO7aQKVEaBF50KUqRNMy6IfEedErVBXt5uAXeJYpVFXXBjpLX4bUreEs2MKeQFYWcFx0woDGhQQev",
-	"HouAHzHlqx3UKyAjXBOmUZFs2oB/MR5JukQZZ+YB2rFJl0MTEndp+os9G4e1ZBpB7jt83Q14OGtv+wue",
-	"2wOMcDEcLlNBSRdExqAFYgp1za3eUroKeM5vOV6OhZ4DMeSxMP0VJZlOq74SUbcTCDk6RsMrhGRefOrB",
-	"B1MPNrxXuKcqemxFyrYKqgpxByU7N/m0ZjT6dlUJjWnU90bBFbFFi+djwt2TG2mB1ZUW1Ha5VIy9fxDz",
-	"J6pbGA93xvgHJIZdQXoHGXibNMol05srfNkeMX199bqDntf9q9d1b8GF8Orytffq7fSld/VqOjw9g2mE",
-	"aeLXD9PXWxeu2ILT+JXpsKmvH9LBi3RYfG3e//ohpfdb1GLkIMf0E4PGwvWVpR5pi+VwtKQ6FbELP7+f",
-	"uaCESVd/y6ncuAFX5iiw3TzlwtWrqYf0FBc/F/HmuHazxZYYlfzqXcW33iXRNAz4UTj0/TN/4A8/DE79",
-	"kX/6j9AFomEplIbBKSwZz9H6RJIU7Y+yuLUQiBw84OGvXtFg9WYxBg0UMZ7IDUSSmuIayRSQODZHF4L3",
-	"PohbyosIubMtOc11KmQBMrVqkhV7TU3oOpu+NZt0pDrTt5ArFCs+n9RxRikcJCQ32lDQUYix2ZkKOG4T",
-	"vvvp6gP07076JNdp32yowh78t+nkYRIxHEEqcqmeYOVXD5mxR+1zsjXVj0SU7R8SGf9YvNtyg7AkjGvC",
-	"OJVodLnM8DStV2rS7x/mSZ39Rk4NBEC68qOjDySXubr85riBIVyL1rjA31TAG2Dz6sP0XdFeCBx8qzNY",
-	"DpxjFzKmtEHnmGZUYxYmVJl6WdguMvjOUgElUVqmZCZFU5BzzTJEOQxtewEP+LTV35xYL0yZAWLCTQvU",
-	"3Cw6pLB5WyEcibkReGwq308phVvrGMYF+zpmlatQtWPTxyQcdhAGjnYA5tgQ1bKGELRYUEM9Grgxwcqm",
-	"bYGoZZNGBt+a2LHZOthpsVYFl/AhaNTVA8eFoC6tB84W9/twWNvW9ELL07iRC3reo5E/MF1aN+Ajf+TC",
-	"aHhh+q/4z0kBW0Xb4f7+/j40LQubJSixpJph2GJWWW+KaBdw04JVO7GqbcISvgEuuDe8v280Y0tPC+uU",
-	"aAyuwaY48cZac8YiWripEpVWJEqpN+z5e/a3Xq97xDzuCbnoF++q/pvZy29/vPrWvIPum2kzRNJhaDvO",
-	"es9kpu9mjutgHGktd9jz7Z5iRTlZMWfinPT83oljmgCpcWuopQ/16Mm2Xxqs6j80mnXbfoSHp3h4X7YT",
-	"3wXtqA28YaoIfrurOvvxh0GDsHFm6IIoq0N4RYDXir6/KtrM4uKkehuM5r9pR/OG3XrQ6eMBZYzyXNd2",
-	"Ege+X43HGP9aY3fGlkx3D8YM/K4SCLm3JZCB7zcKIoO9gsjhYzLucwxpAbgBzGkipK0qGqFaPHyMM9s7",
-	"6WbN/7zizuG8XO+M/Ax9//CxBxt+iyjH4L+rSfNjkYehTYV1KIpZgikiQNQqQyi3+N8UFwi3WILpgkEa",
-	"yrXBwzKj2CuzTAK+nxaTLCuUXxX1CZUvl0RuMFkoc5uaiTLNQcNG99GuaCLVuwXCj3vFFruqWeXwOxJI",
-	"R1Olq1B94mA+VYfwE6dMVJyOFMO+i5r47NFG78szGqla86gnDppnJLpdp0zTG98fjG/OBqPz0ej84rDD",
-	"G0djWviHzjy/GQ5Ph6dnFyNT4mlVSE9s8mB8mxlMqa52WuCYark/W10zhPzh23VYS4hNdp2B7ztdV60I",
-	"WkstDPbZ92B32BPAYLs9eITo0SZB1zRRbtKoHjT7BRbdytKgoaMsb5VPzZDMyIJIFy0V2PSbw4Vb1zk9",
-	"5J3mcJYhuYDH595rTe8ZgVV6gkKBRwNiZe5igXrQKj9fb/d8XBcF9ZJ+PQ6LhvPM4sZk8AGr6/FTVI+V",
-	"6BrrurKheF1kMFVd3qhCmO7pU90YTDEC/mwQYbPSIsYsQ1jd7C8G/JEGo2llqqpws9sqDPhjvUID6+0o",
-	"xU68PRenFGn4NyLefN60X4eJ73zTPa325FxWNVW2+8XBJv7onN9OG0bLnG7/jOtvNnqdwZgmY0pPvPl4",
-	"7Huj8enAG1+cj735/IxE83hEzy5OD+eh3ap+CpvKVtzeKEk5yGrGTDiEltLw3w6c7HUCeRygHsWnrftn",
-	"U43+Q6nLNxihbi2oZFR31aC1WO2iS9h6/QBcqJFA0qW4ayDBfhJyaQh53ry/iH6fRz4dkdOhN0pOxt6I",
-	"jE48MiBDb0jOyXk8mo+TweB/R7+t/P/f6Le9xT+k3/83/a/7ZFeoWeHfaxFdrUhUlFS44N706uVsFvBi",
-	"AtIMFmV0QTKzwGQ3c1q2Lz3KIxGbtkGRbJadwI6fvbSs8g//8qU9yL297oKbT2KuHq1XXJmeZzmLb8OP",
-	"/dHGnYExjrpiMR6ELAuUBaYgP/E+UnSGDM+VKOrBuK5M/c/+Yuj6CyBTa5DTeWw206nmJ1tLzsolfrGk",
-	"nnpszv2hqigtpPlQlBjKUvZyo37LWtWvsa19UR6bGgPGBRfD3uBs3Bv0hv7J5OTEP6ur7S+zXGlbqih/",
-	"aHPDYmPoZDSmo5MkGZ6Nk1Hk0/H5xdnpMD47pWcnsZ/MGffPe3dLAwKt4UnHsWOOhwUk7RlH896BP5wr",
-	"WwGV2/T8QT3odWDoWc0zOs0MsJ4LPDyv223iPeFS/t0cBLIGBJGg4Qh+EPN/tQNoplTN/qQ5qG50fbzG",
-	"vWyn8uM12rWycwUdkPLe/KhRwToVikJpJZAKpctGiS2zFxbWMyOQOy2l4tGD/YXktrfcpKaEFWUij3uR",
-	"WJrChmRkXlTn7ML27wcj7nEhdeqNnF09sQUxeInblT/DLOcTy3HW1usR95TIdbqmSntD+wUlSnsnjYfe",
-	"APEyt69VK8nKPm0utxsPmx8udpfisYp4c0l+Z5nZujpnhIHvvhP+XNEnQhp4e+IKqiV/7ipajA3+0HVo",
-	"6RmRDnbltPdFS6wDfLykXrH0i8jNe05q3heRWdLQqs+XV+v1UlvRG2SkrX61Xp8Y8VxXCLQrp8tHy0f2",
-	"5zmddZV267b2Fr3awbRnRfdGIXZiJVVN0M83NkgyNZ4iTDKDVJ1ENg40MxvX2/8JAAD//w==",
+	"7H17d9s2tu9XweI9Z9WeQ8nUw7Isr1l3uXE6cfM8sTvtnDBHhEhIYkwBKgHGVjP+7ndhAyRBCpIo25lp",
+	"evtPYkkknvuF337gixOyxZJRQgV3Rl+cJU7xggiSwqdLygWmIbm8kJ8iwsM0XoqYUWfkXF4gNkViTlCs",
+	"n0JijgWaYw7fPkvi8OYFyzhBlEWk7bgOucOLZUKckXPcJ/1uZ+ANTjzSH5KT4Smenngnx6RDpgR3pjHt",
+	"DBzXiWVHSyzmjutQvJBv5p2N48hxnZT8msUpiZyRSDPiOjyckwWWg/2PlEydkfN/jsr5Half+dHlhXN/",
+	"7zrvUvaJhMI2Of0TKicpCMVUoJjCp5TMYkbRQa+L5uQORySMFzhB4RynOJSrd1idb7eHj73OcT+c9k/7",
+	"JDzF0WA47J2enOJON5p42D7XpRrFE0z1l1eYzjI8I+tTzX+REyVpylK0IJzjGeHtfFRzgiOSluP6pVU0",
+	"Z44jIlOcJcIZOYS2Mi4XgGYLZ/Sh+PzbvBVS56PriNVSNsRFGtOZc+86d60Za8lvW/wmXrYYjA4nrSWL",
+	"qSCpM5rihBM5lZTwJaOcAIE+S2JCxXM5bPkxZFQQKuSfeLlM4hDLZo4+cTnTL+V+fHFgpuOQRXIYF99f",
+	"tbtDr3valWOGXxZ85oyc6zlBERZ4gjlBESMcUSYQuYu5aMtRN9sDGN57PWznXk6iugVqFmr1XcSzcI4w",
+	"R5iimH7GSRyhgisRSxFGi5jzmM5QSjjL0pDAWP6GBbnFq8euxfm7y7/93PZ6Xqe2Fpc0ZGkKTHH+GuFM",
+	"zAkVulUU0ylLF/D3Uy7MOdUkiSm/JSmJ0GQF/Hf+7hLN1IQlS05TRkXOqZykn+OQjFDf66CDCY58ylJE",
+	"7paSe5BgN4S6aIIjxOMZxSJLyaGL+l4PHUxZOomjiFD4oo8OKFO7cf7u8tD1ab97ig7EPGVCJCQ6dNGx",
+	"10WYRuhYvq37RRlNCQ7neJKQwzaSJDRh0QplPMNJsvKpEpAxR3yOlwRNMoEWeCUpa4RESrBQsxBYZBxp",
+	"YQqr0PapXNsrkn4m6ZPQvOd53nFtn1XzaIrjJEvJU+6mblnNBcSSfhU4eU7CmwvNa88Yncaz9+TXjHCx",
+	"LrJ+lnpGMBTKd9DBiwzfkvg7jgJo5Nnc2sz3LFoFIJaXKVuSVMRKhESTcQjPcYsaKPjuM04ywmWnn7Jo",
+	"Rs5gV0pliRIyFYhlAuGUqEcidBuLuXwuTpEWjaoZkKuCLPiuFa3OQ+6Elps4TfEKdgb4f5zLqLES0F8c",
+	"nCRvp87oQ7P238i37j/W90t+XTAVdFQIw7bRuamRG3ct9dJah6W21d39DWecX3wvGRO9Xl3996vDwtgw",
+	"RyDti6/Qu2wWHWCUEhyhlABvHbbRK73VrqKBNF7gdKUejjnKOIlgbEIKgLF8TdPXrt2+li+8J8sk3+57",
+	"U+l/sC33BgJwTaK2jaTUwGwiLQw5XuAdGMMTcd96W0/CgvkerWg4TxmNf1Ma6EDK0AlBZLEUq8M/WexP",
+	"FmvCYroNvpn+pP6GZ5B6JEuB3kpV0JjUDH5Yp7Mn5XW+P/NLuwNWRtsPO7m/4D9O1hm6NtI/2eV3wC4P",
+	"oDArqdQkppVhQFTLsTO6LqnLw0xFd1Tb5Zd0ymy6At4uhPBm8ih6caUNHbyKuSgRCdnX95iTQrkEKIm5",
+	"4CgWsse10ynMZ72/v8uvXYSRehLdzrEg0sStDOA7jmSD6CDwnY7vBC4KfEee4X1HTbDWXW2jjAnnA9m9",
+	"LaCKC1vcukcgvBZEnZtwwUffcdOsLXbIp8G6Xa2aDw5dhBPOYNZBIZ3kkTBQbQvMb2QTFQkqTzNrhkBd",
+	"ye7B/pZtKyTjGGyVcUp4lgiLkH9LzfVYkrRcgwdaEvkGZInYKew3CvTasJtvO6AwOzddMueyal5tY0mj",
+	"cRtjmmNd7zzgWRgSzgPEUhTIw2XQRtdw2mViXlp3mCOcnz1dQFsACfFpcQK27PPeMmEfJi/lmTrWPYhj",
+	"3erybNvJN9ZpnCttU6JRsvkR6khVPOgbwKOLMF0BqBAcgajx5b/tAGEaAQeKlCWV5wHSopEUYDGVwmyJ",
+	"Q6JWeoHvXhE6E3NnNOi7ziKm+ceOXHUhSCoH978f/vfI932/7ft3ntfy/bvOD75/d/KD/PP0h49/2f47",
+	"+vgftv3IF6QQ0na+3VO9FK1pBYOefybpSu9wzAth3rYKp7Ea5RqNSPnOpigWXLXkouAKmlH0fkkFmZE0",
+	"sEsphQ2MN9DfhQkdlOhg0AmkJWDTPLKHww1dGS3bLTuTTQDybD8JxxkDX+C7sdy0sZhLO4YHm7lxnGI6",
+	"26R4pbZGAt8QPkI4kaSIRfyZcMSJ7FYotDD4Z4AOAqlu/wkQstRWLPUpoKthkvH4M0HQDWyg2iiOgteX",
+	"b1qvz3+RL3da3eDQKnq2MX5JLvUtrk6uuis2yVAF1tZFQxUkXSdcE/ervwxtI/mbsUMlHh6gacoWJqwK",
+	"9FyCxMYDGo+17qYBMNpHoH0OuX8lMZwSQeluCHYLX2OyZre2dbU5fs4piiNCRTyNSTpCCRFKSEbxLBbc",
+	"RUELJCkKxoGLuMCpAPaLxRxh/TSQFzyPDnrd1pzcoWXhTuJu6S67vOD5mvs0aOISC1wUYspoHOIE/fTT",
+	"5QU/3FNQn7f+B7d+81qnH8s/x62Pf7FK4B/ZxLpCOJe5LOPoE5uYkvZvRPzIJlK4XhAh1bzNVIDTZmQT",
+	"QUTtv2z0FnOkn1Q2fNfrDFvesOUNrjveqN8Zdfr/5Q09TwpCukI/XT/zKZtOOREu7AjLBApZwujhmYKF",
+	"0O08TkjRQczRhMjt071ssC4IjXaOFZ5xEZeiT3lCYMS64aDafyxQmlG7YJWkly8TjqJYucHeGcunvH91",
+	"HSGXmisHbESWhEaIFaM7Q9OUkJYcl9FnyQfS3BqnBHO7VlgVs5QPkiifTEYTwjkKlKcikMsZ/ABP2CV6",
+	"bFnEH9kEXV7YH9dsssvuBmrTj97nLkpbP/KXUsjJOclFVUYDLBywM4k2HQKXKZMWrNVZPEvlUsBhJ80o",
+	"lUT1iU0MkTrw/jM4kwc/3wmUxXsbbzi1qPW0z0H91kbBM7ZYJkTSlhJHeuHB/TCNKU7ahvv1nTLvHNd5",
+	"rwbnuE7RgOM66mWLX7YmWwEj0OpNj9ItmNnYMZuwldt0sf1EWsIdawIG9ifEaRoTDm4W+VQ4lwp0Xbx8",
+	"YpPxZmI7Q1OWJOxWsiHI7eBqzm4B13m9uvo10dILaLgqR7cvju5109wNal6fuRFBoWUfS284YnR9craJ",
+	"XZYaxUpRdp4o3pI/71as5ebbpvgq5mLNxObb93uj5c6rkMQOQ152XWIRVu9CNaplfSTl73sf98vTyc5j",
+	"fmUcuxZxy9q9hXO7Mo4q50G+vlLfY050S9a1yXuzr0utdeDOmEPnlYVao7i6E0UwgZNxyDJqwQbeZIuJ",
+	"NJvK2XA4iSYJ9MTRAbD/AotwbgBMckxqTkrjQnCQ6HUV38YLKfu8YijasneMUBNn5NzGKZF/ti+pMH9q",
+	"xYslS4UCHCX7O7NYzLNJO2SLo5mUFdGkJRhL+FE4T0vY/ChvUPm/bSgPgPLGcmwiBAOMb0gLdX4SmN9w",
+	"O/MYje9iH3InxoLcCaslWGpQLbm34ONKiOPplIQC9K9P9QgxSgkoXxdhLdVle9MEf2Yp4Ku3sQjn7DNJ",
+	"4fSGApolSaDsNfknniQkt4zWaNHYno3+HTmMjdS9TQwYC/kIulcDMGn+myFrc4a1tXZL2rERubZK6j65",
+	"LR44HrIlKUkkpvJgpUyvBfsM4RkjFNQaDFyf3s4ZJ6ikazCTJkwqf6AkdCuNecqKlnml8QMsP/u04CQd",
+	"VHNow7DB1WaHiYJJgsObcRJzoXCh23ksiPps0PX20bSb0LxyA25Zy8KPTskt+D726n+z4N8wMrtGLJeq",
+	"GLGNUEweawQBSnbaKfc0/mfsquJppEfIEQFkUO/uygVQtXiY3dKcDHyaECzJL6j5zwIwVQ/AWxcInM6I",
+	"MH6TcpHg6FAhs5zQSJ4YpZLLlmMu8IyMEOzHmQ4XU8PD0SIWHKjXRn6VBtaX65n8uZUtEfzuFjFKBf5O",
+	"I2VbY4gwZFM4382IPLzAYHwaU1RnhIaSeEnSkNB8YJiutGPUACjQXz54rdOP/4X+8p//F1lRiS910bfu",
+	"NzUPZDCZLE0JFfmcJTGrkbTReY6glkCM73Q8Tx7TzInmi08j+bWiDDadxmGME3R18RId3M7jcI5SMs04",
+	"8SlGVEn3OUnJ4ZmVbhCfs1uuH+ToIPACFwUdzwOyVNFyHEnCKFDpMxRCrChHi4wL5QcuKWGTClBQ9BMr",
+	"Atkaj25aUTydkpTA2Qbki7ks30nJHJEEHWzkwfa7gioOAYD3qd4SudhqPTnK17PGCwlnOUOAMNNLyaYG",
+	"Wxsr3kbWVXWR2jzZhNxLgKV1tKUllKG5UxK9VkFJeXTgmUUMCBC2YF9vAB42sPJVTeppkRHc4liqk0Ch",
+	"NfKvmIYpeP1wAj+AkGepTwNAImyUfrbG4+g2jYUUcj/I112fBpfVZn+W/bbRM7ZYSvWaI3ApmeE0goAx",
+	"zIkLu3pDyNKnGb2hcnOU6GkoQzahIy8ITsS8iNbH/GaEAiotqETpWjzRnzb4HYvxGG5HtM3rWNvJ7ZRh",
+	"ZEMUh6pYSHo3AmmkbBFs91G83rOBxihaqYjaHSq16sy3mwwVx706nG/XuUW4wMaOgsOtAQAxnbKHedx1",
+	"+LHrxHycR0PN7W6kn+cEaMA8dIiatblu/OjFnDCWEAwyIsFcjJWvgU3H4ItSXW+GU+UrW3pVvGuedZrw",
+	"BiW3471j4jaY4RujqR4TIGXj57WAqQYxUGfIjPZEB/WwJ7v3Uy2NpKx94vwMiVLC+CS3AdQrec5THubN",
+	"6IPCArcGjfyLI4rzDXFrPFldRtugLJy3iTS3sY5NbF3N2e2PbLLFF4o+sYkVEW7gRrBButZhmJGczeQl",
+	"ozl1WY8l0CDfEfmmli/c0O0LdmsqmUkWJxEv5Yqbe1bDBINBFbw7f399eX359g36/h+gzp+9ffXT6zdX",
+	"UpW/fX/x/D18j4Kr89fvXj3XH969v3x9/v4f6OXzf2jHw/X1q8A1rOf8VRRHwUbFKSeyXxw1rFCDqFC1",
+	"yHqu6yGia4q0GIlbXd8d275vfJ1VsmwmhTVVuSvC9okC5swl2D9mzjLJJ5eCdglWj6DbMo+GG9s8gs4y",
+	"6507+zShdGAe3GqDojoAaT9ww/0IHaK3n0maxhHxKYwF5d7abWwaNhZzG8Pj6hy/g3ub2L+b2LZBnF0p",
+	"STYG2aktVRF2kO2bacAsMIP0AnRgCb/z6eb4O9Q4/O7wdxB/tzcwaz0X2COIa20rlTeq2FSwhMqMCHx6",
+	"YGKnZ4gyDWNW3jmUDMFosqq8aICsh+01RIfjFUcYwUMAhCpkRW6+7sL16RryB7+0VAZUgeYAgicPjWAk",
+	"MkoqYIVPNVARi8fAxgeb1uiwjiijg8pSHJoRAWWLjuuU71hTs5tjyQnkRe8j8ZVGfxqY+KdlhAVpmEJ6",
+	"raHvnfSrzrWihmvx73waqA63p5tuOeN+nawYE034M0Vm34yyDTG45+jHq7dvUMTCDFS/EtTAISMUfPEN",
+	"fvKdke+Ijiu6vnOvUbYvvsFj1QfcgnFUkohx2lRgs+CSTn2qZVE1uDVkiwXmkFniO8GoEIs677xsVso0",
+	"X27CqmheSbImYa3WY6IBPm1KSpF7TcIsjcXqSu6hIv/zl1cvLSv88ujqZZmRL88dFy9bL16fP2tdvTjv",
+	"Hg/QORg9f/1y/vLeRVfxjJLoBdSl4H/9Mu+czbv6a3j/r1/m5O5eHmskIWVyuVgeHl1GUKaKVdHBgog5",
+	"i1z00/tLF3EGUWC/ZiRduT7l0BVSNTC4i65enLfkePROTVi0OizdKLpJafn90rqKbloXWBBQQ13PG3gd",
+	"r3vdOfb63vH/BC7CAi0YF6hzjBYxzQRI0qnevDxmdMaI8j4Gv7R0WZLWZRScIUEWS5ZKMg5TAjGrOOEI",
+	"RxF0rRe+dc1uCNUmnrWYx3km5izV4q6kBbyMXxKAHS7PX0MjFmzm/LVknVQVVRiVfqR8ceRAMqAGPQ69",
+	"jGY9B5/KZoJ3b6+u0dHn3hHOxPwIGuRBG/0d6l9IUdLtoznLUr5lKr+05GRUV+szuYegQgUrSkMMh6AX",
+	"9LsVNwda4JgKHFOScsd1sjSRvQmx5KOjo2aeEme9/EEpmhG2ScmDa5ylGb/4/tDAiKlglSI70pAyzvkv",
+	"rs/faZnnA09aFZjvHLpKGkiZEpGECILEnPE8BkPB8jowzhqBR3A4zwFLiNXgKKMiTlAM5qvcllcgboyw",
+	"Ia5zvyTLmZqp8DLWIr58Whu8q5PMjefgVctp2gVvmmxDC7fKz2p+evgHLEVcsKX6HNPZIYhZwxRo+9Sn",
+	"55USJyPlMiKxQowpVEEBMpXaIDBJT1peE6CeCKLjt1G4WzKMHMM6wyhO0XxzCKVMMEU1cYkOatLyEAZV",
+	"Ye0ACTZTeLeUViBPCgGlsJyKgIE1UMkxZnpBrcpKEZQplVwZe+87LvLL8Hup6do+vW5WuQXA3bw3Cusi",
+	"be6DvteBQi2uT/te30X97imUYJH/9LQM1qkJd3d3dwGkNSiK4WxBRLwgXD2lXD9SdPsUqrDwmmNV1WGR",
+	"JznKaKt7d2fUY8ndQmXSjfLHRyslmpI4JBoVykXsEodz0uq2vTVhcnt728bwc5ulsyP9Lj96dfns+Zur",
+	"5/COtI9jAXWkLFKj5lla4//zd5dSR5OUKzHUbXuqTbYkFC9jZ+T02l6758CJcg46WlLpl7L61P1RLn34",
+	"0RfDDLg/CmXnc9n5USWUcEYsNvcrSLGtCojGpqOKHoOosVplMRQYQwrqssbVaY4zItUtRpIKXFA7EPYK",
+	"O1ZEsV1GepjrqcKOW6mN9qFhEGPeuatS9TqeV1TVAgOjVF5JvIiFvZ5Wx7MFg+E7FQzW8TwjNKyzFhrW",
+	"vLqW22RSgiHZCJqQKUuJFuOFUtg0O5WXYZ+et1+o217zwVKjPZcH8r8r096WPnFeDXSVU5zGidD2IujN",
+	"ycrwiOfnAMVgESPcp5QJxDH4hkC4LHGqM6uhSQheJbyNniuPFUuLoIAc9/BpGTdgDRfJzVUFNEi9K9uS",
+	"tmUF//xrfuy07UMdKbVVb1sHnurng4+1Mmxdz9uvFJUhLHIwwvO83rh/MjzuHntSGMG36tjkeZ2Tcbd7",
+	"3D0enPbrP3W7Y+/4xOsNhx3LTyf9QW9w0h2qtOolTsee1z/pdTod45tB/3jQg5bzb069bqfb6ZbfdLr9",
+	"zok3NL/p97q93nBgfHPa94bdngdHITPws99tXETLHgJuK6alQOA22hINnptZMJg8IMlkZjjz9tXm2UZV",
+	"bPKRWWjv3nWOm7xjFior81x3v1epZAenyGwhj+taNtc0iE4NoWhSRT8ALJoBgT0zTUHn4/2aKLeNp3zk",
+	"qCwUKUXKjoeNmpkNni4LM97LcT1K8R6ZgVombi/NfUv8kGBLbiTSlH6qAg4LzDAlLErMa0096ljbIodK",
+	"kZ4uBypl4zSmMZ+T6MynBcBxQ8iSg/W0TMnnWB41lPkNB2BtAeYGpjAzhHxaZAVxmEYOqlZV+QVMfdNo",
+	"d6r0xrjadln74OKdVdzv8VI3T4xyet7JyTTqD1rd026/1T/u9FqYeCetYXeCw5PhcIBPw+aF/6qpXdtk",
+	"1XVJbEXypdy/ZVnZERIzKQrUWINvTkJJrtoWUPTtiSXXWWYWa/4ZzJDnoZPKEWCrzAasXhUmIVvGEPEX",
+	"wOk3UIUXNmKs7naM9UCbT6VPRMwJV96gbdirdpCoh89Q/iHHWuEYqvZReek2I7UHWDsT+I0UeD41XTaH",
+	"u8VZmeO4wDdEJ8eors+qScPuplJGa4F2gQov9mlQD8cZISmEgsI8kEPXwW4UBdZIHXl6D7ZL08CUxEb4",
+	"rTzwR0SKfxX1sMwmSczniIKRDenSyk1WiO4zNf/c3FWolM7YrfhgUAMXjE0tbFdiWlzrBh5m10pjGSeQ",
+	"62VzuDgnJxj3vdNBOBl2+3jQmZz2Ijw5DrHnkTAcTmPqnRTI+shZp36cRbEYJ2zmisVyrKK5fee+udDe",
+	"5i2rJflIarl/Mt3TDfvEm/ZwaxidTFr9qUdap3jQaR1PemE36hBvenr6tXRPEdKp8/6BHf4wqkdJ5LVY",
+	"0iKX1iqZt+ijB9qjaTVdZwcUZE9aXI+aXkd6bMhOuyGaY6YUNQZ2iiy9Pwqooyb0DQE6j7KAlfNdmxe2",
+	"ih5vdPaI1EhBGUAfuHleXFhJnuKu/h9SojBVoHKItX+DUAGKPs+DWEsOG/l0PZkHJ4kmfq7ByZK/1/An",
+	"EuXYkGO4rsuEXTnqev7rh7UUMfWUmZvlWdJeHEEgWES/5PyQJUmZeDBy8vQKx5IYod6VlLiza6D7vA8j",
+	"wcTsaktHVdBoOB50+if9/slps86Nrn/GsXhQnwZQdV/HgXrKJQ5ODgjiLLb2XMsxXvGD5EDfY3bXiSuL",
+	"aE7X6XieY9vqwnSxNtFkTVQLawvQub/fCwmz5sA3BcOUdNuEgcGv3yb+tVGXc0OZmxru93y0ZLborCvl",
+	"YC5BF8hFpUbuFBg129xFMRVMQU1bjYgmUNOGajRQ94YbySHVujI+3VRYxnIiUfWXd9kpDz6WWFi89s2G",
+	"c0qTDJFR/YvGLL6x6vRXPYB0hmQ6JKTXmgyHXqs/PO60hqcnw9ZkMsDhJOqTwenx1zqAAEJQrzv2hzl/",
+	"wHQaHjaq8unxRw0D8LaeOK7mOYZQyiLXOCvVcjMKtVE5SCmBshPgUqVp3DKZvgADoSGwF/OMQhfFU4Tp",
+	"qo3OSwxJ4WOVcOhKALQWMEUUtBGAlqegGSWNGvu41zCkfxVCnnsj//0wuc6/UHFBdRttS5ZouaGmsbaW",
+	"zlrL1yksrY2Vqj/Us0Ecnf3hVIuwFiVGY84SmNk4IZ9JYoBI//3T8/f/GF+9OX939eLttfI3refIqoXf",
+	"ktGqzM6NqaZGHHs1yjwPI/9QYlfy2wK9AivlMWDZmlqq5SqOPnzckEO5e8wfleFK4OInS4S+HTRFc5ZE",
+	"XJ8euarzEWxcWlVBcXMFFp8WBWlYCn41lSW8xzHRNdt8IMluPGL9e6jYbdo0obA/nOIlnzNhTBqK8e/f",
+	"UjjP6M3a+PZsq14M2Wips0czEK82ptmCpHE4Vl6TMebjsjxU3ioAKfsMMKbjSUwTNhurK9Qk4/IxJyGj",
+	"leEOB9JW2W/mKbuVYxxPsum0Mkq4meyRzZmDGzyovclKkK3je2yLliHu3eQ0yfh8rKpNx0bJ+ZG0A71N",
+	"Yh7I4InkvHoyl5Xy01NL8uOTyZTgcDogw6hPJoPhMcGn3knvpNs76U96x5TBe08p7RsfADaX0tjpCa9m",
+	"yn5rju65DhW3FAd5iLfhjxWUY55Mcg2q8gXrt+z+7sGYH7NoRvi2aq0YailV6pfAPaWKj8u4RqMst7aw",
+	"5clHzGM6q+Awn1SP2q1vXH463X2Rz0jlNZjJOEV9NtnzxksZIeRf5xvoAUh7L6Yznscex8qbrW/rRAkR",
+	"aMUyJI8TqxHCKlHLejoUuVvfcj5T3oLyqAcpxFFxbU5lXUNMi1MITVZl3gJ3ES1i0cFLTPWlQzsitg6t",
+	"cBTc5Pc1/OPGTX8fvjz6BLPpdr5tRuq/TzE9RA81htI2X5/6NcC07etdCdb981Dw56Hgz0PB7/BQsB+4",
+	"Zi2ytsPArdRKgQRC4wauby64RhoGNvi3sBIqReu/alxNaVIuzcuxdoTamCZH6UmrT2eOOTrodDTKuRj5",
+	"tJC7COSaiwpx6SItoVykxAFKidQgkHGpqBnx+DeooQEkCUE6h64iBjDFwIJZLYlbNcdU8U+436ExfF2W",
+	"4n+0eqteGfChcvmXU5RTrd3cVVdD7oabvGrrmePJr7EgaYyT+DeiytAQaSKr+y32UIf5nVnO++fnF+Nn",
+	"b1+/vry+fn7xT/j405vyCzXa9+c//9OiPhvNF9RafZbaC2TQiIrwJKjaTX0Z2k11czHB8lKvRw45P8IT",
+	"BOpbVXzEKU4SSe0qwDnmaIq5vjuwoeZvMtLLQhnXh9pZG+crnM4IF2YUg2K/nISmWZLUGbrd1LooRttp",
+	"dZsvqJpVfaSqwqo2PXQUNyTPFhes3ebXJ9nGjPgyKY82KglebU37gUbO47ZCmTHuuksxFXI/1mVfLNUC",
+	"GEOuzlKpTRCHIVkKfoY8qT84ogxBrGD7YaZWMT2v1T0+7eYGQ7PZ5XZVfX6vGRdImk8oxOEcqtOiBVmw",
+	"dAUsXRY/KyMHV1BZ/zaNhSB2yrNbdwbtdUyLp9kEBg+bgJlH9og58KeZRGk9WqcBRuJTbsQGO9YyiYfs",
+	"xQOm8eDt2GQ/P3Yqx7ZZvGIUZLA0ZDTOKfBqfUogAxZxksSaVdt72On1ke9jsO+4iWmXzW5ehfStJoc2",
+	"vVjq/0s02ihd961C0bhe7ZKl6kQhOSsvD3Mwt1XE9WksRtsK4aIGdXB9uqEQ7uFWhPuc54GBW/HVQN2C",
+	"tBOH9qkViG6A55r1i383YK77ZR8QrCn0W4Eif5fQr1F9sQL95h8qa1ytyeoYxZadapVVh0+kadrZT3cA",
+	"nVQqEH89CHn/7dtWnXgdTK6WvEVmxdt61dinX8iNpaL3h8ysVZW/WfBMO7OskNl3a07GrwuifanQ3v3u",
+	"WgnVePRauOc+Wb4p0feV6ZDgduPKBfWA8CeJiD4JPdLHx91Wf9obtvq432vhDu62uvgEn0T9yXDa6fxr",
+	"IqLV+v9hIqLVLj4oIvr3aYC6D44ARldLHOqaNJTR1vnVs8tLn+oL1uGMl5AZTuAByIebkPyarhahIYvU",
+	"6UoB2fmNVxBUDDdYfeWYYpu4+cQmvEG8ORdYqISV9ZvTa/dRU7jdUAGoLM0LNWqZAsbtuqSwJpnsCtwu",
+	"7922hWWDEnzYukmKepJCJZV74p1NV787xfXslUcG+SOefqS8VN28VlySChcsJcZVhnlJz8WK/5pUCucN",
+	"Vdk8QiPISpV26Gm33RkM25121+uNej1vUFYdfZZkXN8KnJLc8IxU/HN/SPq96bQ7GE77oUeGJ6eD4240",
+	"OCaDXuRNJ9LibH9egBCo3M3uOOoW9WYpLNUr1JXN2if9bmfgDU480h+Sk+Epnp54J8ekQ6YEd6Yx7QxK",
+	"MijVZsvrlPdIN0xWKq5Ld8ycwfLa8eaxDfVbX7aolG8yiA5LSWAogh/Z5GsrgAqmYNRpho7Kgr/yGJJX",
+	"bP7wEQ5d6v48i0h5T2aQOaPuWs25BM0ZF3nBWFWhU3NYG+60qpXW1T99SaGx+/ZiNYdo9jBhWdQO2QJO",
+	"gWlclKRXD1br14W0RVkq5q3+GnqnYuPRM9kcUu8W15/ntfErr4e0xVkm5reEi1ZXfUEwF62e8WOrI+Vl",
+	"pl4rnsRL9av5uGq4a344rT8KJ1XcmqT4tziBpot++g4kIjx26acsBfG2ZQuKRx63FZWJdR60HSJtwZJ2",
+	"6uu09kVlWaHA34K09KNPsm6tXavWepI1mxpUtf96VV7PqfUYrtqqkl9J1z1Yno+FBKqv08XGhGOob2zP",
+	"xK2WsC61RbtUMNXLs9dKwtdsJV4Ul5uslJEEWcHaTAKobUNqXlqicfVCz+Vg4AIwd9st+JvKWbu2WtbG",
+	"qXY9JlQnBsapwvm4kSpYATaLYtc+NWq5wIlR3ZapFXLlbHz/8f7/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -34,6 +34,10 @@ func TestSpecIsOpenAPIYAML(t *testing.T) {
 	assert.ElementsMatch(t, []string{
 		"CreateClickHouseDataBaseReplication", "ListClickHouseDataBaseReplication",
 		"DeleteClickHouseDataBaseReplication", "ShowGaussMySqlJobInfo",
+		"ListClickHouseDataBase", "ListClickHouseDataBaseParameter",
+		"CheckClickHouseDataBaseConfig", "CheckClickHouseTableConfig",
+		"ListClickHouseDataBaseReplicationConfig", "UpdateClickHouseDataBaseConfig",
+		"DeleteClickHouseDataBaseConfig",
 	}, ids, "the spec's own operationIds, not the Go names")
 }
 

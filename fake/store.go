@@ -47,6 +47,8 @@ type job struct {
 type replication struct {
 	database string
 	job      *job // the job that creates it; nil for seeded replications
+	source   replicationSource
+	scope    scope // the table scope, changed by UpdateClickHouseDataBaseConfig
 }
 
 type instance struct {
@@ -67,7 +69,8 @@ type store struct {
 	instanceName func(string) string
 	instances    map[string]*instance
 	jobs         map[string]*job
-	failures     []string // fail reasons of the next jobs, oldest first
+	failures     []string            // fail reasons of the next jobs, oldest first
+	sources      map[string][]string // source databases by instance, when not the default ones
 }
 
 func newStore(c *config) *store {
@@ -83,6 +86,7 @@ func newStore(c *config) *store {
 		instanceName: name,
 		instances:    make(map[string]*instance),
 		jobs:         make(map[string]*job),
+		sources:      cloneSources(c.sources),
 	}
 }
 
@@ -191,7 +195,7 @@ func (st *store) advance(j *job, n int) {
 	}
 }
 
-func (st *store) create(instanceID, database string) (string, error) {
+func (st *store) create(instanceID, database string, source replicationSource) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	in := st.instance(instanceID)
@@ -199,7 +203,7 @@ func (st *store) create(instanceID, database string) (string, error) {
 		return "", errDuplicate
 	}
 	j := st.newJob("CreateClickHouseDataBaseReplication", instanceID)
-	in.add(&replication{database: database, job: j})
+	in.add(&replication{database: database, job: j, source: source})
 	return j.id, nil
 }
 

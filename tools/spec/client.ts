@@ -182,3 +182,75 @@ export async function waitJob<A extends Answer & { readonly data?: { readonly jo
   }
 }
 // End of the retry helpers.
+
+// The table scope of a task, as the workflow operations carry it.
+type ScopeOperation = operations["UpdateClickHouseDataBaseConfig"];
+type ScopeByPath =
+  paths["/v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config"]["put"];
+type StopScopeByPath =
+  paths["/v3/{project_id}/instances/{instance_id}/clickhouse/databases/replication/config"]["delete"];
+type ConfigOperation = operations["ListClickHouseDataBaseReplicationConfig"];
+type DatabaseCheckOperation = operations["CheckClickHouseDataBaseConfig"];
+
+export type UpdateDatabaseConfigRequest = components["schemas"]["UpdateDatabaseConfigRequest"];
+export type ReplicationConfig = ConfigOperation["responses"][200]["content"]["application/json"];
+export type TableReplConfig = components["schemas"]["TableReplConfig"];
+export type CheckDatabaseConfigRequest =
+  DatabaseCheckOperation["requestBody"]["content"]["application/json"];
+
+export type WorkflowChecks = [
+  Assert<Same<ScopeByPath, ScopeOperation>>,
+  Assert<Same<ScopeOperation["requestBody"]["content"]["application/json"], UpdateDatabaseConfigRequest>>,
+  Assert<Same<ScopeOperation["responses"][200]["content"]["application/json"], CreateOK>>,
+  Assert<Same<StopScopeByPath, operations["DeleteClickHouseDataBaseConfig"]>>,
+  Assert<Same<StopScopeByPath["parameters"]["query"], { database: string }>>,
+  Assert<Same<ConfigOperation["parameters"]["query"], { database_name: string }>>,
+  Assert<Same<TableReplConfig["repl_type"], "black_list" | "white_list">>,
+];
+
+/**
+ * The body of a scope update: the task keeps its list type and gets these
+ * tables (the service takes the list as a JSON document in a string).
+ */
+export function scopeUpdateBody(
+  sourceInstanceID: string,
+  database: string,
+  scope: TableReplConfig,
+): UpdateDatabaseConfigRequest {
+  return {
+    source_instance_id: sourceInstanceID,
+    database,
+    value: JSON.stringify({ [scope.repl_type]: scope.tables.join(",") }),
+  };
+}
+
+/** The body of a database check of the default parameters and this scope. */
+export function databaseCheckBody(
+  sourceInstanceID: string,
+  database: string,
+  scope: TableReplConfig,
+): CheckDatabaseConfigRequest {
+  return {
+    source_instance_id: sourceInstanceID,
+    source_database_name: database,
+    db_configs: [],
+    table_repl_config: scope,
+  };
+}
+
+/** The scope a task will have: the change in progress, or the current one. */
+export function targetScope(config: ReplicationConfig): TableReplConfig {
+  const next = config.new_table_repl_config;
+  if (config.is_tables_change && next.repl_type !== null && next.tables !== null) {
+    const repl_type = next.repl_type === "white_list" ? "white_list" : "black_list";
+    return { repl_type, tables: next.tables };
+  }
+  return config.table_repl_config;
+}
+
+/** Names of the parameters a database check judged as failing. */
+export function failedParameters(config: ReplicationConfig): string[] {
+  return config.database_info.db_config_check_results
+    .filter((r) => r.check_result !== "success")
+    .map((r) => r.param_name);
+}
