@@ -69,7 +69,12 @@ func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 func TestRequestSnapshots(t *testing.T) {
 	t.Parallel()
 	answers := map[string]string{
-		http.MethodGet + " /api/v3/" + testProject + "/jobs": `{"job":{"id":"j1","status":"Running"}}`,
+		http.MethodGet + " /api/v3/" + testProject + "/jobs":                  `{"job":{"id":"j1","status":"Running"}}`,
+		http.MethodGet + " /api" + chPath + "/databases":                      `{"databases":[],"total_count":0}`,
+		http.MethodGet + " /api" + chPath + "/replication/database-parameter": `{"db_parameters":[]}`,
+		http.MethodGet + " /api" + chPath + "/replication/config":             `{"database_info":{"database_name":"d"}}`,
+		http.MethodPost + " /api" + chPath + "/replication/database-check":    `{"database_name":"d","db_config_check_results":[]}`,
+		http.MethodPost + " /api" + chPath + "/replication/table-check":       `{"source_database_name":"d","table_config_check_results":[]}`,
 		http.MethodGet:    `{"total_count":0,"replications":[]}`,
 		http.MethodPost:   `{"job_id":"j1"}`,
 		http.MethodDelete: `{"job_id":"j1"}`,
@@ -116,6 +121,48 @@ func TestRequestSnapshots(t *testing.T) {
 		}},
 		{"job", func(c *Client) error {
 			_, err := c.Job(t.Context(), "18ef8ee3-b880-4851-8978-bb6acbd4e695")
+			return err
+		}},
+		{"databases", func(c *Client) error {
+			_, err := c.ListDatabases(t.Context(), testInstance, DatabaseListOptions{})
+			return err
+		}},
+		{"databases-page", func(c *Client) error {
+			_, err := c.ListDatabases(t.Context(), testInstance, DatabaseListOptions{Name: "销售 db", Limit: 20, Offset: 40})
+			return err
+		}},
+		{"params", func(c *Client) error {
+			_, err := c.DatabaseParameters(t.Context(), testInstance)
+			return err
+		}},
+		{"check-database", func(c *Client) error {
+			_, err := c.CheckDatabaseConfig(t.Context(), testInstance, CheckRequest{
+				SourceInstanceID: "ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07", SourceDatabase: "shop",
+				Settings: []Setting{{Name: "max_sync_threads", Value: "2"}},
+			})
+			return err
+		}},
+		{"check-tables", func(c *Client) error {
+			_, err := c.CheckTableConfig(t.Context(), testInstance, CheckRequest{
+				SourceInstanceID: "ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07", SourceNodeID: "node-1", SourceDatabase: "shop",
+				Scope:  TableScope{Mode: ScopeInclude, Tables: []string{"orders"}},
+				Tables: []TableConfig{{Table: "orders", Config: "ORDER BY id"}},
+			})
+			return err
+		}},
+		{"config", func(c *Client) error {
+			_, err := c.ShowReplicationConfig(t.Context(), testInstance, "my db ü")
+			return err
+		}},
+		{"scope", func(c *Client) error {
+			_, err := c.UpdateScope(t.Context(), testInstance, ScopeUpdate{
+				SourceInstanceID: "ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07", Database: "shop",
+				Scope: TableScope{Mode: ScopeExclude, Tables: []string{"audit_log", "tmp"}},
+			})
+			return err
+		}},
+		{"scope-cancel", func(c *Client) error {
+			_, err := c.CancelScopeUpdate(t.Context(), testInstance, "my db ü")
 			return err
 		}},
 	}
