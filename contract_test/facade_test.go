@@ -73,11 +73,98 @@ func lifecycle(t *testing.T, s *fake.Server, c *chreplication.Client, database s
 	}
 	assert.Equal(t, 1, n)
 
+	workflow(t, c, database)
+
 	delJob, err := c.DeleteReplication(ctx, seedInstance, database)
 	require.NoError(t, err)
 	_, err = c.WaitJob(ctx, delJob, fastPoll)
 	require.NoError(t, err)
 	assert.Empty(t, s.Replications(seedInstance))
+}
+
+// workflow drives the workflow methods on the replication of database:
+// databases, parameters, checks, configuration, a scope change waited for,
+// one stopped, and the two refusals (a mode change, a stop with nothing
+// pending).
+func workflow(t *testing.T, c *chreplication.Client, database string) {
+	t.Helper()
+	ctx := t.Context()
+	const source = "5d3c0a0f1bb14a2e9d1e0b6b2c3d4e5fin01"
+
+	page, err := c.ListDatabases(ctx, seedInstance, chreplication.DatabaseListOptions{Limit: 2})
+	require.NoError(t, err)
+	assert.Len(t, page.Databases, 2)
+	var all []string
+	for db, err := range c.AllDatabases(ctx, seedInstance, "") {
+		require.NoError(t, err)
+		all = append(all, db)
+	}
+	assert.Len(t, all, page.TotalCount)
+	assert.Contains(t, all, database, "a synchronised database is listed")
+
+	params, err := c.DatabaseParameters(ctx, seedInstance)
+	require.NoError(t, err)
+	require.Len(t, params, 11)
+	for _, p := range params {
+		assert.NoError(t, p.CheckValue(p.Default), p.Name)
+	}
+
+	check := chreplication.CheckRequest{SourceInstanceID: source, SourceDatabase: database,
+		Settings: []chreplication.Setting{{Name: "max_sync_threads", Value: "2"}}}
+	dc, err := c.CheckDatabaseConfig(ctx, seedInstance, check)
+	require.NoError(t, err)
+	assert.True(t, dc.Passed())
+	check.Settings = []chreplication.Setting{{Name: "max_sync_threads", Value: "3"}}
+	dc, err = c.CheckDatabaseConfig(ctx, seedInstance, check)
+	require.NoError(t, err)
+	assert.False(t, dc.Passed(), "3 is outside 1-2")
+	check.Tables = []chreplication.TableConfig{{Table: "orders", Config: "ORDER BY id"}, {Table: "audit", Config: "ENGINE = Log"}}
+	tc, err := c.CheckTableConfig(ctx, seedInstance, check)
+	require.NoError(t, err)
+	require.Len(t, tc.Tables, 2)
+	assert.True(t, tc.Tables[0].Passed())
+	assert.False(t, tc.Tables[1].Passed())
+
+	cfg, err := c.ShowReplicationConfig(ctx, seedInstance, database)
+	require.NoError(t, err)
+	assert.Equal(t, chreplication.TableScope{Mode: chreplication.ScopeExclude, Tables: []string{}}, cfg.Scope, "a new replication copies every table")
+	assert.False(t, cfg.Changing)
+
+	scope := chreplication.TableScope{Mode: chreplication.ScopeExclude, Tables: []string{"audit_log", "tmp"}}
+	jobID, err := c.UpdateScope(ctx, seedInstance, chreplication.ScopeUpdate{SourceInstanceID: source, Database: database, Scope: scope})
+	require.NoError(t, err)
+	_, err = c.WaitJob(ctx, jobID, fastPoll)
+	require.NoError(t, err)
+	cfg, err = c.ShowReplicationConfig(ctx, seedInstance, database)
+	require.NoError(t, err)
+	assert.Equal(t, scope, cfg.Scope)
+	assert.False(t, cfg.Changing)
+
+	_, err = c.UpdateScope(ctx, seedInstance, chreplication.ScopeUpdate{SourceInstanceID: source, Database: database,
+		Scope: chreplication.TableScope{Mode: chreplication.ScopeInclude, Tables: []string{"orders"}}})
+	require.ErrorIs(t, err, chreplication.ErrScopeModeChange)
+
+	_, err = c.CancelScopeUpdate(ctx, seedInstance, database)
+	var apiErr *chreplication.APIError
+	require.ErrorAs(t, err, &apiErr, "nothing is pending")
+	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+
+	jobID, err = c.UpdateScope(ctx, seedInstance, chreplication.ScopeUpdate{SourceInstanceID: source, Database: database,
+		Scope: chreplication.TableScope{Mode: chreplication.ScopeExclude}})
+	require.NoError(t, err)
+	cfg, err = c.ShowReplicationConfig(ctx, seedInstance, database)
+	require.NoError(t, err)
+	assert.True(t, cfg.Changing)
+	require.NotNil(t, cfg.Pending)
+	stopJob, err := c.CancelScopeUpdate(ctx, seedInstance, database)
+	require.NoError(t, err)
+	_, err = c.WaitJob(ctx, stopJob, fastPoll)
+	require.NoError(t, err)
+	_, err = c.WaitJob(ctx, jobID, fastPoll)
+	require.ErrorIs(t, err, chreplication.ErrJobFailed, "a stopped change ends Failed")
+	cfg, err = c.ShowReplicationConfig(ctx, seedInstance, database)
+	require.NoError(t, err)
+	assert.Equal(t, scope, cfg.Scope, "a stopped change keeps the previous scope")
 }
 
 // TestFacadeThroughValidatingTransport: every facade method, with each way
