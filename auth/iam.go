@@ -217,9 +217,24 @@ func (s PasswordTokenSource) Token(ctx context.Context) (Token, error) {
 	exp, err := time.Parse(time.RFC3339Nano, tr.Token.ExpiresAt)
 	if err != nil {
 		return Token{}, fmt.Errorf("auth: IAM token request POST %s: token.expires_at %q is not an RFC 3339 time",
-			u, printable(tr.Token.ExpiresAt, 64))
+			u, s.quote(tr.Token.ExpiresAt, 64))
+	}
+	// The zero Time would read as "never expires"; an offset can move
+	// 0000-01-01 or 9999-12-31 out of the years a time encodes in.
+	if y := exp.UTC().Year(); exp.IsZero() || y < 1 || y > 9999 {
+		return Token{}, fmt.Errorf("auth: IAM token request POST %s: token.expires_at %q is not after 0001-01-01T00:00:00Z and before the year 10000",
+			u, s.quote(tr.Token.ExpiresAt, 64))
 	}
 	return Token{Value: value, ExpiresAt: exp}, nil
+}
+
+// quote returns v, text of IAM's answer, as an error may show it: control
+// characters and invalid UTF-8 replaced, at most n bytes, and the password
+// in none of its forms, before or after the replacement (a control
+// character made a space, invalid UTF-8 made '?', could otherwise spell it).
+func (s PasswordTokenSource) quote(v string, n int) string {
+	v = printable(scrub(v, s.Password), len(v)+1)
+	return printable(scrub(v, s.Password, printable(s.Password, len(s.Password)+1)), n)
 }
 
 // IAMError is the error of an IAM token request that IAM answered with a
@@ -267,9 +282,9 @@ func (s PasswordTokenSource) newIAMError(u string, resp *http.Response, data []b
 		Method:     http.MethodPost,
 		URL:        u,
 		StatusCode: resp.StatusCode,
-		RequestID:  printable(resp.Header.Get("X-Request-Id"), 128),
+		RequestID:  s.quote(resp.Header.Get("X-Request-Id"), 128),
 	}
-	clean := func(v string) string { return printable(scrub(v, s.Password), 512) }
+	clean := func(v string) string { return s.quote(v, 512) }
 	var body struct {
 		Error *struct {
 			Code    json.RawMessage `json:"code"`
@@ -306,7 +321,7 @@ func (s PasswordTokenSource) newIAMError(u string, resp *http.Response, data []b
 			e.Message = clean(body.ErrorMsg)
 		}
 	default:
-		e.Message = printable(scrub(strings.TrimSpace(string(data)), s.Password), 200)
+		e.Message = s.quote(strings.TrimSpace(string(data)), 200)
 	}
 	return e
 }
