@@ -107,12 +107,15 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 //     of the job's duration (at least 50ms) of each other, the next look
 //     comes at the latest one. Otherwise it comes at the moment whose
 //     answer, whatever it shows, narrows that range most, no later than
-//     one shortest interval before the earliest end; when no such moment
-//     is left, WaitJob walks through the range in steps of at least the
-//     shortest interval and at most 2% of the job's duration. A look that
-//     disagrees with the older ones (the job stalled, jumped or went back)
-//     makes WaitJob forget the older ones, and no delay is longer than
-//     twice the time covered by the looks the prediction rests on.
+//     one shortest interval before the earliest end, nor than 90% of the
+//     time left before it; when no such moment is left, WaitJob walks
+//     through the range from its start, in steps of a quarter of it or 2%
+//     of the job's duration, whichever is shorter, but at least the
+//     shortest interval. A look that disagrees with the older ones (the
+//     job stalled, jumped or went back) makes WaitJob forget the older
+//     ones, and no delay is longer than twice the time covered by the looks
+//     the prediction rests on (since the first, or since the last
+//     disagreement).
 //   - While the job reports no progress, or the looks do not yet bound its
 //     pace, the delay starts at the shortest interval and doubles after
 //     every look, up to DefaultMaxPollInterval (the backoff). After three
