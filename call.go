@@ -40,12 +40,40 @@ func operationOf(ctx context.Context) *operation {
 	return &operation{name: "request"}
 }
 
-// call runs one operation through the generated client: send is the
-// generated method, called with a context that carries the operation and
-// the client's per-call timeout. It returns the answer, whose body the
-// transport has read in full, when its status is 2xx, and an *APIError
-// otherwise.
-func (c *Client) call(ctx context.Context, op *operation, send func(ctx context.Context) (*http.Response, error)) (*http.Response, error) {
+// reply is what the facade keeps of a 2xx answer, to say which one it
+// was in an error.
+type reply struct {
+	method, path string
+	status       int
+	requestID    string
+}
+
+// invalid returns an error wrapping ErrInvalidResponse about the answer.
+func (a *reply) invalid(what string) error {
+	msg := strconv.Itoa(a.status) + " with " + what
+	if a.method != "" {
+		msg = a.method + " " + a.path + ": " + msg
+	}
+	if a.requestID != "" {
+		msg += " (request ID " + clean(a.requestID) + ")"
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidResponse, msg)
+}
+
+// json200 is what every generated Parse...Response result has.
+type json200[T any] interface{ GetJSON200() *T }
+
+// run runs one operation through the generated client and returns the 2xx
+// model T the spec promises. send is the generated method, called with a
+// context that carries the operation and the client's per-call timeout;
+// parse is the generated Parse...Response. A non-2xx answer gives an
+// *APIError; a 2xx answer whose body is not a JSON object, or does not
+// decode into T, an error wrapping ErrInvalidResponse. When the answer did
+// not say it is JSON (so the generated parser left JSON200 nil), its body
+// is decoded into the same generated model.
+func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
+	send func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error),
+) (*T, *reply, error) {
 	if c.timeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -55,55 +83,36 @@ func (c *Client) call(ctx context.Context, op *operation, send func(ctx context.
 	}
 	resp, err := send(context.WithValue(ctx, operationKey{}, op))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	defer resp.Body.Close() // read in full by the doer: closing frees nothing
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, apiErrorOf(op, resp)
+		return nil, nil, apiErrorOf(op, resp)
 	}
-	return resp, nil
-}
-
-// json200 is what every generated Parse...Response result has.
-type json200[T any] interface{ GetJSON200() *T }
-
-// decoded returns the 2xx model of an answer: what the generated parser
-// (whose result and error are r and parseErr) decoded when the answer said
-// it is JSON, else the body decoded into the same generated model. An
-// answer whose body is not a JSON object, or does not decode, gives an
-// error wrapping ErrInvalidResponse.
-func decoded[T any, R json200[T]](resp *http.Response, r R, parseErr error) (*T, error) {
+	a := &reply{status: resp.StatusCode, requestID: resp.Header.Get("X-Request-Id")}
+	if req := resp.Request; req != nil {
+		a.method, a.path = req.Method, req.URL.EscapedPath()
+	}
 	body := bodyOf(resp)
 	if !startsWithObject(body) {
 		what := "an empty body"
 		if len(body) > 0 {
 			what = "a body that is not a JSON object"
 		}
-		return nil, invalidAnswer(resp, what)
+		return nil, a, a.invalid(what)
 	}
-	if parseErr != nil {
-		return nil, invalidAnswer(resp, "malformed JSON: "+parseErr.Error())
+	r, err := parse(resp)
+	if err != nil {
+		return nil, a, a.invalid("malformed JSON: " + err.Error())
 	}
 	if v := r.GetJSON200(); v != nil {
-		return v, nil
+		return v, a, nil
 	}
 	var v T
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, invalidAnswer(resp, "malformed JSON: "+err.Error())
+		return nil, a, a.invalid("malformed JSON: " + err.Error())
 	}
-	return &v, nil
-}
-
-// invalidAnswer returns an error wrapping ErrInvalidResponse for a 2xx
-// answer.
-func invalidAnswer(resp *http.Response, what string) error {
-	msg := strconv.Itoa(resp.StatusCode) + " with " + what
-	if req := resp.Request; req != nil {
-		msg = req.Method + " " + req.URL.EscapedPath() + ": " + msg
-	}
-	if id := resp.Header.Get("X-Request-Id"); id != "" {
-		msg += " (request ID " + clean(id) + ")"
-	}
-	return fmt.Errorf("%w: %s", ErrInvalidResponse, msg)
+	return &v, a, nil
 }
 
 // apiErrorOf is the *APIError of a non-2xx answer.

@@ -149,7 +149,10 @@ func checkEndpoint(endpoint string) (string, error) {
 // clear text. Loopback (127.0.0.0/8, ::1, localhost) is where the fake runs.
 func checkPlainHTTP(endpoint string, insecure bool) error {
 	u, err := url.Parse(endpoint)
-	if err != nil || u.Scheme != "http" || insecure || isLoopback(u.Hostname()) {
+	if err != nil {
+		return invalid("endpoint", "is not a URL")
+	}
+	if u.Scheme != "http" || insecure || isLoopback(u.Hostname()) {
 		return nil
 	}
 	return invalid("endpoint", quote(endpoint)+" is plain http to a host that is not loopback: credentials would travel in clear text; use https, or WithInsecureHTTP to allow it")

@@ -71,19 +71,14 @@ func (c *Client) Job(ctx context.Context, jobID string) (*Job, error) {
 		return nil, err
 	}
 	params := generated.ShowGaussMySQLJobInfoParams{ID: jobID, XLanguage: c.language}
-	resp, err := c.call(ctx, opJob, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.ShowJobResponse](c, ctx, opJob, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ShowGaussMySQLJobInfo(ctx, c.projectID, &params)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseShowGaussMySQLJobInfoResponse(resp)
-	out, err := decoded[generated.ShowJobResponse](resp, r, err)
+	}, generated.ParseShowGaussMySQLJobInfoResponse)
 	if err != nil {
 		return nil, err
 	}
 	if out.Job.ID == "" || out.Job.Status == "" {
-		return nil, invalidAnswer(resp, "a job without id or status")
+		return nil, a.invalid("a job without id or status")
 	}
 	return jobFromWire(&out.Job), nil
 }

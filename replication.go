@@ -106,15 +106,10 @@ func (c *Client) CreateReplication(ctx context.Context, instanceID string, req C
 		SourceNodeID:     req.SourceNodeID, // "" is left out of the body
 	}
 	params := generated.CreateClickHouseDataBaseReplicationParams{XLanguage: c.language}
-	resp, err := c.call(ctx, opCreate, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.JobIDResponse](c, ctx, opCreate, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.CreateClickHouseDataBaseReplication(ctx, c.projectID, instanceID, &params, body)
-	})
-	if err != nil {
-		return "", err
-	}
-	r, err := generated.ParseCreateClickHouseDataBaseReplicationResponse(resp)
-	out, err := decoded[generated.JobIDResponse](resp, r, err)
-	return jobID(resp, out, err)
+	}, generated.ParseCreateClickHouseDataBaseReplicationResponse)
+	return jobID(a, out, err)
 }
 
 // DeleteReplication stops synchronising database into the ClickHouse node
@@ -130,25 +125,20 @@ func (c *Client) DeleteReplication(ctx context.Context, instanceID, database str
 		return "", err
 	}
 	params := generated.DeleteClickHouseDataBaseReplicationParams{XLanguage: c.language}
-	resp, err := c.call(ctx, opDelete, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.JobIDResponse](c, ctx, opDelete, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.DeleteClickHouseDataBaseReplication(ctx, c.projectID, instanceID, database, &params)
-	})
-	if err != nil {
-		return "", err
-	}
-	r, err := generated.ParseDeleteClickHouseDataBaseReplicationResponse(resp)
-	out, err := decoded[generated.JobIDResponse](resp, r, err)
-	return jobID(resp, out, err)
+	}, generated.ParseDeleteClickHouseDataBaseReplicationResponse)
+	return jobID(a, out, err)
 }
 
 // jobID returns the job ID of a create or delete answer: one with no
 // job_id is unusable.
-func jobID(resp *http.Response, out *generated.JobIDResponse, err error) (string, error) {
+func jobID(a *reply, out *generated.JobIDResponse, err error) (string, error) {
 	if err != nil {
 		return "", err
 	}
 	if out.JobID == "" {
-		return "", invalidAnswer(resp, "no job_id")
+		return "", a.invalid("no job_id")
 	}
 	return out.JobID, nil
 }
@@ -175,19 +165,14 @@ func (c *Client) ListReplications(ctx context.Context, instanceID string, opts L
 		o := int32(opts.Offset)
 		params.Offset = &o
 	}
-	resp, err := c.call(ctx, opList, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.ListReplicationsResponse](c, ctx, opList, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBaseReplication(ctx, c.projectID, instanceID, &params)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseListClickHouseDataBaseReplicationResponse(resp)
-	out, err := decoded[generated.ListReplicationsResponse](resp, r, err)
+	}, generated.ParseListClickHouseDataBaseReplicationResponse)
 	if err != nil {
 		return nil, err
 	}
 	if out.TotalCount < 0 || out.TotalCount > maxOffset {
-		return nil, invalidAnswer(resp, "a total_count outside 0.."+strconv.Itoa(maxOffset))
+		return nil, a.invalid("a total_count outside 0.." + strconv.Itoa(maxOffset))
 	}
 	page := &ReplicationPage{TotalCount: int(out.TotalCount), Replications: make([]Replication, len(out.Replications))}
 	for i := range out.Replications {

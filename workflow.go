@@ -69,19 +69,14 @@ func (c *Client) ListDatabases(ctx context.Context, instanceID string, opts Data
 		o := int32(opts.Offset)
 		params.Offset = &o
 	}
-	resp, err := c.call(ctx, opListDatabases, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.ListDatabasesResponse](c, ctx, opListDatabases, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBase(ctx, c.projectID, instanceID, &params)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseListClickHouseDataBaseResponse(resp)
-	out, err := decoded[generated.ListDatabasesResponse](resp, r, err)
+	}, generated.ParseListClickHouseDataBaseResponse)
 	if err != nil {
 		return nil, err
 	}
 	if out.TotalCount < 0 || out.TotalCount > maxOffset {
-		return nil, invalidAnswer(resp, "a total_count outside 0.."+strconv.Itoa(maxOffset))
+		return nil, a.invalid("a total_count outside 0.." + strconv.Itoa(maxOffset))
 	}
 	dbs := out.Databases
 	if dbs == nil {
@@ -186,14 +181,9 @@ func (c *Client) DatabaseParameters(ctx context.Context, instanceID string) ([]P
 		return nil, err
 	}
 	params := generated.ListClickHouseDataBaseParameterParams{XLanguage: c.language}
-	resp, err := c.call(ctx, opParameters, func(ctx context.Context) (*http.Response, error) {
+	out, _, err := run[generated.ListDatabaseParametersResponse](c, ctx, opParameters, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBaseParameter(ctx, c.projectID, instanceID, &params)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseListClickHouseDataBaseParameterResponse(resp)
-	out, err := decoded[generated.ListDatabaseParametersResponse](resp, r, err)
+	}, generated.ParseListClickHouseDataBaseParameterResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -454,14 +444,9 @@ func (c *Client) CheckDatabaseConfig(ctx context.Context, instanceID string, req
 		TableReplConfig:    req.Scope.wire(),
 	}
 	params := generated.CheckClickHouseDataBaseConfigParams{XLanguage: c.language}
-	resp, err := c.call(ctx, opCheckDatabase, func(ctx context.Context) (*http.Response, error) {
+	out, _, err := run[generated.DatabaseConfigCheckResponse](c, ctx, opCheckDatabase, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.CheckClickHouseDataBaseConfig(ctx, c.projectID, instanceID, &params, body)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseCheckClickHouseDataBaseConfigResponse(resp)
-	out, err := decoded[generated.DatabaseConfigCheckResponse](resp, r, err)
+	}, generated.ParseCheckClickHouseDataBaseConfigResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -492,14 +477,9 @@ func (c *Client) CheckTableConfig(ctx context.Context, instanceID string, req Ch
 		TablesConfigs:      tables,
 	}
 	params := generated.CheckClickHouseTableConfigParams{XLanguage: c.language}
-	resp, err := c.call(ctx, opCheckTables, func(ctx context.Context) (*http.Response, error) {
+	out, _, err := run[generated.TableConfigCheckResponse](c, ctx, opCheckTables, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.CheckClickHouseTableConfig(ctx, c.projectID, instanceID, &params, body)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseCheckClickHouseTableConfigResponse(resp)
-	out, err := decoded[generated.TableConfigCheckResponse](resp, r, err)
+	}, generated.ParseCheckClickHouseTableConfigResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -537,14 +517,9 @@ func (c *Client) ShowReplicationConfig(ctx context.Context, instanceID, database
 		return nil, err
 	}
 	params := generated.ListClickHouseDataBaseReplicationConfigParams{DatabaseName: database, XLanguage: c.language}
-	resp, err := c.call(ctx, opShowConfig, func(ctx context.Context) (*http.Response, error) {
+	out, _, err := run[generated.ReplicationConfigResponse](c, ctx, opShowConfig, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBaseReplicationConfig(ctx, c.projectID, instanceID, &params)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := generated.ParseListClickHouseDataBaseReplicationConfigResponse(resp)
-	out, err := decoded[generated.ReplicationConfigResponse](resp, r, err)
+	}, generated.ParseListClickHouseDataBaseReplicationConfigResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -628,15 +603,13 @@ func (c *Client) UpdateScope(ctx context.Context, instanceID string, req ScopeUp
 		Value:            string(value),
 	}
 	params := generated.UpdateClickHouseDataBaseConfigParams{XLanguage: c.language}
-	resp, err := c.call(ctx, opUpdateScope, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.JobIDResponse](c, ctx, opUpdateScope, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.UpdateClickHouseDataBaseConfig(ctx, c.projectID, instanceID, &params, body)
-	})
+	}, generated.ParseUpdateClickHouseDataBaseConfigResponse)
 	if err != nil {
 		return "", c.scopeRefusal(ctx, instanceID, req, err)
 	}
-	r, err := generated.ParseUpdateClickHouseDataBaseConfigResponse(resp)
-	out, err := decoded[generated.JobIDResponse](resp, r, err)
-	return jobID(resp, out, err)
+	return jobID(a, out, nil)
 }
 
 // scopeRefusal explains a 400 answer to UpdateScope: when the replication's
@@ -680,13 +653,8 @@ func (c *Client) CancelScopeUpdate(ctx context.Context, instanceID, database str
 		return "", err
 	}
 	params := generated.DeleteClickHouseDataBaseConfigParams{Database: database, XLanguage: c.language}
-	resp, err := c.call(ctx, opCancelScopeJob, func(ctx context.Context) (*http.Response, error) {
+	out, a, err := run[generated.JobIDResponse](c, ctx, opCancelScopeJob, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.DeleteClickHouseDataBaseConfig(ctx, c.projectID, instanceID, &params)
-	})
-	if err != nil {
-		return "", err
-	}
-	r, err := generated.ParseDeleteClickHouseDataBaseConfigResponse(resp)
-	out, err := decoded[generated.JobIDResponse](resp, r, err)
-	return jobID(resp, out, err)
+	}, generated.ParseDeleteClickHouseDataBaseConfigResponse)
+	return jobID(a, out, err)
 }

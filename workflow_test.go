@@ -278,12 +278,27 @@ func TestWorkflowInvalidInputSendsNothing(t *testing.T) {
 		call        func() error
 	}{
 		{"databases: bad instance", "instanceID", func() error { _, err := c.ListDatabases(ctx, "a/b", DatabaseListOptions{}); return err }},
-		{"databases: limit", "Limit", func() error { _, err := c.ListDatabases(ctx, testInstance, DatabaseListOptions{Limit: 101}); return err }},
-		{"databases: name", "Name", func() error { _, err := c.ListDatabases(ctx, testInstance, DatabaseListOptions{Name: "a.b"}); return err }},
+		{"databases: limit", "Limit", func() error {
+			_, err := c.ListDatabases(ctx, testInstance, DatabaseListOptions{Limit: 101})
+			return err
+		}},
+		{"databases: name", "Name", func() error {
+			_, err := c.ListDatabases(ctx, testInstance, DatabaseListOptions{Name: "a.b"})
+			return err
+		}},
 		{"params: instance", "instanceID", func() error { _, err := c.DatabaseParameters(ctx, ".."); return err }},
-		{"check: source", "SourceInstanceID", func() error { _, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.SourceInstanceID = "" })); return err }},
-		{"check: node", "SourceNodeID", func() error { _, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.SourceNodeID = "n n" })); return err }},
-		{"check: database", "SourceDatabase", func() error { _, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.SourceDatabase = "a/b" })); return err }},
+		{"check: source", "SourceInstanceID", func() error {
+			_, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.SourceInstanceID = "" }))
+			return err
+		}},
+		{"check: node", "SourceNodeID", func() error {
+			_, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.SourceNodeID = "n n" }))
+			return err
+		}},
+		{"check: database", "SourceDatabase", func() error {
+			_, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.SourceDatabase = "a/b" }))
+			return err
+		}},
 		{"check: setting", "Settings[0].Name", func() error {
 			_, err := c.CheckDatabaseConfig(ctx, testInstance, with(func(r *CheckRequest) { r.Settings = []Setting{{"", "1"}} }))
 			return err
