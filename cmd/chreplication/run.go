@@ -18,6 +18,9 @@ const (
 	exitAPI       = 1 // the API or the network answered with an error
 	exitUsage     = 2 // usage error or invalid input: nothing was sent
 	exitJobFailed = 3 // the waited job ended Failed
+	// exitCheckFailed: a check found a setting or a table configuration
+	// that fails.
+	exitCheckFailed = 4
 	// exitInterrupted: Ctrl-C (SIGINT) or SIGTERM ended the command; what
 	// it started and is still running on the service was listed first.
 	exitInterrupted = 130
@@ -47,7 +50,11 @@ type command struct {
 
 // commands lists the subcommands in the order "help" shows them.
 func commands() []*command {
-	return []*command{createCmd, listCmd, deleteCmd, jobCmd, waitCmd, applyCmd, fakeCmd, demoCmd}
+	return []*command{
+		createCmd, listCmd, deleteCmd, jobCmd, waitCmd,
+		databasesCmd, paramsCmd, checkCmd, configCmd, scopeCmd,
+		applyCmd, fakeCmd, demoCmd,
+	}
 }
 
 func lookupCommand(name string) *command {
@@ -248,4 +255,5 @@ Credentials (never flags), the first way that is set wins:
   HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN      IAM password token
     [HUAWEICLOUD_SDK_IAM_ENDPOINT overrides the IAM host]
 Exit codes: 0 success, 1 API or network error, 2 usage error or invalid input (nothing sent),
-3 the waited job ended Failed, 130 interrupted (the jobs still running are listed first).`
+3 the waited job ended Failed, 4 a check found a setting that fails,
+130 interrupted (the jobs still running are listed first).`
