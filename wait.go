@@ -118,7 +118,8 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 //     disagreement).
 //   - While the job reports no progress, or the looks do not yet bound its
 //     pace, the delay starts at the shortest interval and doubles after
-//     every look, up to DefaultMaxPollInterval (the backoff). After three
+//     every look, up to DefaultMaxPollInterval or the max given to
+//     WithPollInterval (the backoff). After three
 //     looks that found the job running past its latest predicted end, or
 //     six looks that disagreed with the older ones, WaitJob stops
 //     predicting and uses the backoff, from the shortest interval, for the
