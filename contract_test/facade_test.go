@@ -252,7 +252,7 @@ func TestFacadeErrorsFromTheFake(t *testing.T) {
 // one from the fake's IAM endpoint and re-sends the request once.
 func TestIAMTokenRefreshAfterExpiry(t *testing.T) {
 	t.Parallel()
-	s, hc, _ := newValidatedFake(t, fake.WithTokenLifetime(300*time.Millisecond))
+	s, hc, _ := newValidatedFake(t, fake.WithTokenLifetime(1500*time.Millisecond)) // long enough for the first call on a loaded machine
 	domain, user, password := s.IAMUser()
 	var fetches atomic.Int64
 	src := auth.TokenSourceFunc(func(ctx context.Context) (auth.Token, error) {
@@ -268,7 +268,7 @@ func TestIAMTokenRefreshAfterExpiry(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(1), fetches.Load())
 
-	time.Sleep(400 * time.Millisecond) // let the fake's token expire
+	time.Sleep(1600 * time.Millisecond) // let the fake's token expire
 	s.ResetRequests()
 	_, err = c.ListReplications(t.Context(), seedInstance, chreplication.ListOptions{})
 	require.NoError(t, err)
