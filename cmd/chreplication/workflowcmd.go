@@ -135,15 +135,16 @@ func describeScope(s chreplication.TableScope) string {
 }
 
 // asFlags renames the field of an *InvalidRequestError after the flag that
-// set it, so that the message names what the user typed. fields maps a
-// field of the client ("Scope.Tables", and so "Scope.Tables[2]") to a flag.
+// set it, so that the message names what the user typed. fields maps the
+// first part of a field of the client ("Scope" for "Scope.Tables[2]") to a
+// flag.
 func asFlags(err error, fields map[string]string) error {
 	var ire *chreplication.InvalidRequestError
 	if !errors.As(err, &ire) {
 		return err
 	}
 	base := ire.Field
-	if i := strings.IndexByte(base, '['); i >= 0 {
+	if i := strings.IndexAny(base, "[."); i >= 0 {
 		base = base[:i]
 	}
 	if f, ok := fields[base]; ok {
@@ -415,6 +416,11 @@ configuration fails.`,
 						return usageErrorf("--table-config names table %q twice", clip(t.Table))
 					}
 				}
+				// The table check is sent after the database check: a bad
+				// name must stop both.
+				if err := chreplication.ValidateDatabaseName(t.Table); err != nil {
+					return asFlags(err, map[string]string{"database": "--table-config"})
+				}
 				req.Tables = append(req.Tables, t)
 			}
 			fields := map[string]string{"Scope": scopeFlag(scope.Mode), "Tables": "--table-config", "Settings": "--param"}
@@ -459,25 +465,34 @@ func failures(doc *checkDoc) string {
 	var settings, tables []string
 	for _, s := range doc.Settings {
 		if !s.Passed() {
-			settings = append(settings, s.Name+"="+s.Value)
+			settings = append(settings, clip(s.Name+"="+s.Value))
 		}
 	}
 	for _, t := range doc.Tables {
 		if !t.Passed() {
-			tables = append(tables, t.Table)
+			tables = append(tables, clip(t.Table))
 		}
 	}
 	var parts []string
 	if n := len(settings); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, plural(n, "setting fails", "settings fail"), clip(strings.Join(settings, ", "))))
+		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, plural(n, "setting fails", "settings fail"), shortList(settings)))
 	}
 	if n := len(tables); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, plural(n, "table configuration fails", "table configurations fail"), clip(strings.Join(tables, ", "))))
+		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, plural(n, "table configuration fails", "table configurations fail"), shortList(tables)))
 	}
 	if len(parts) == 0 {
 		return "the service judged it a failure"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// shortList joins the first five items, and says how many more there are.
+func shortList(items []string) string {
+	const most = 5
+	if len(items) <= most {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:most], ", ") + fmt.Sprintf(" and %d more", len(items)-most)
 }
 
 func printCheck(w io.Writer, doc *checkDoc, instanceID string, scope chreplication.TableScope, withTables bool) error {
