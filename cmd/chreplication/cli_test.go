@@ -756,8 +756,12 @@ func TestDemo(t *testing.T) {
 	assert.Empty(t, r.stderr)
 	assert.Contains(t, r.stdout, "1. Create a replication")
 	assert.Regexp(t, `(?m)^job \S+ Completed 100%$`, r.stdout)
+	assert.Regexp(t, `(?m)^max_sync_threads\s+2\s+success$`, r.stdout)
+	assert.Regexp(t, `(?m)^max_flush_data_time\s+20000\s+fail$`, r.stdout)
+	assert.Contains(t, r.stdout, "3. Leave table audit_log out of the replication")
+	assert.Contains(t, r.stdout, "Scope: every table but audit_log (black_list).")
 	assert.Regexp(t, `(?m)^shop\s+shop\s+normal`, r.stdout)
-	assert.Contains(t, r.stdout, "4. List again: 0 replications left.")
+	assert.Contains(t, r.stdout, "6. List again: 0 replications left.")
 	assert.Contains(t, r.stdout, "Done in ")
 }
 

@@ -30,8 +30,9 @@ var demoCmd = &command{
 	details: `
 Start the fake API inside this process on 127.0.0.1, then do what a user
 does, with the same client the other commands use: create a replication,
-wait for its job with progress, list the replications, delete it, wait again,
-and print a summary. It reads no credentials and reaches no network; it ends
+wait for its job with progress, have the service check two parameter values,
+change the tables the replication copies and wait for that job, list the
+replications, delete it, wait again, and print a summary. It reads no credentials and reaches no network; it ends
 in a few seconds.`,
 	example: `  chreplication demo
   make demo            # the same, from a clone: go run ./cmd/chreplication demo`,
@@ -91,7 +92,57 @@ func demo(ctx context.Context, c *cli, jobDuration time.Duration) error {
 	}
 	say("Job %s %s in %s.\n\n", job.ID, job.Status, createTook.Round(100*time.Millisecond))
 
-	say("2. List the replications of %s\n", demoInstanceID)
+	say("2. Have the service judge two parameter values for %q (a check changes nothing)\n", demoDatabase)
+	say("   $ chreplication check --instance-id %s --source-instance-id %s --source-database %s --param max_sync_threads=2 --param max_flush_data_time=20000\n",
+		demoInstanceID, demoSourceInstanceID, demoDatabase)
+	asked := []chreplication.Setting{{Name: "max_sync_threads", Value: "2"}, {Name: "max_flush_data_time", Value: "20000"}}
+	check, err := client.CheckDatabaseConfig(ctx, demoInstanceID, chreplication.CheckRequest{
+		SourceInstanceID: demoSourceInstanceID,
+		SourceDatabase:   demoDatabase,
+		Settings:         asked,
+	})
+	if err != nil {
+		return err
+	}
+	var shown []chreplication.SettingCheck
+	for _, sc := range check.Settings {
+		for _, a := range asked {
+			if sc.Name == a.Name {
+				shown = append(shown, sc)
+			}
+		}
+	}
+	if err := printSettings(out, shown); err != nil {
+		return err
+	}
+	say("(the other %d parameters are judged at their defaults; a value that fails makes 'chreplication check' exit 4)\n", len(check.Settings)-len(shown))
+	say("This API version creates a replication with the default parameters: a check is advice, not a setting.\n\n")
+
+	say("3. Leave table audit_log out of the replication (the tables of its exclude list change; the list's type cannot)\n")
+	say("   $ chreplication scope --instance-id %s --source-instance-id %s --database %s --exclude-tables audit_log --wait\n",
+		demoInstanceID, demoSourceInstanceID, demoDatabase)
+	scopeJob, err := client.UpdateScope(ctx, demoInstanceID, chreplication.ScopeUpdate{
+		SourceInstanceID: demoSourceInstanceID,
+		Database:         demoDatabase,
+		Scope:            chreplication.TableScope{Mode: chreplication.ScopeExclude, Tables: []string{"audit_log"}},
+	})
+	if err != nil {
+		return err
+	}
+	say("Started job %s.\n", scopeJob)
+	job, scopeTook, err := waitFor(scopeJob)
+	if err != nil {
+		return err
+	}
+	say("Job %s %s in %s.\n", job.ID, job.Status, scopeTook.Round(100*time.Millisecond))
+	cfg, err := client.ShowReplicationConfig(ctx, demoInstanceID, demoDatabase)
+	if err != nil {
+		return err
+	}
+	say("   $ chreplication config --instance-id %s --database %s\n", demoInstanceID, demoDatabase)
+	say("Scope: %s.\n\n", describeScope(cfg.Scope))
+
+	say("4. List the replications of %s\n", demoInstanceID)
 	say("   $ chreplication list --instance-id %s\n", demoInstanceID)
 	page, err := client.ListReplications(ctx, demoInstanceID, chreplication.ListOptions{})
 	if err != nil {
@@ -102,7 +153,7 @@ func demo(ctx context.Context, c *cli, jobDuration time.Duration) error {
 	}
 	say("\n")
 
-	say("3. Delete the replication of %q\n", demoDatabase)
+	say("5. Delete the replication of %q\n", demoDatabase)
 	say("   $ chreplication delete --instance-id %s --database %s --wait\n", demoInstanceID, demoDatabase)
 	deleteJob, err := client.DeleteReplication(ctx, demoInstanceID, demoDatabase)
 	if err != nil {
@@ -119,11 +170,12 @@ func demo(ctx context.Context, c *cli, jobDuration time.Duration) error {
 	if err != nil {
 		return err
 	}
-	say("4. List again: %d %s left.\n\n", page.TotalCount, plural(page.TotalCount, "replication", "replications"))
+	say("6. List again: %d %s left.\n\n", page.TotalCount, plural(page.TotalCount, "replication", "replications"))
 
-	say("Done in %s: created the replication of %q (job %s, %s) and deleted it (job %s, %s).\n",
+	say("Done in %s: created the replication of %q (job %s, %s), changed its tables (job %s, %s) and deleted it (job %s, %s).\n",
 		time.Since(began).Round(100*time.Millisecond), demoDatabase,
-		createJob, createTook.Round(100*time.Millisecond), deleteJob, deleteTook.Round(100*time.Millisecond))
+		createJob, createTook.Round(100*time.Millisecond), scopeJob, scopeTook.Round(100*time.Millisecond),
+		deleteJob, deleteTook.Round(100*time.Millisecond))
 	say("Next: 'chreplication fake' serves this fake on 127.0.0.1:8080 for your own tries; 'chreplication help' lists the commands.\n")
 	return nil
 }
