@@ -14,6 +14,13 @@
 //	chreplication delete --instance-id I --database D [--wait]
 //	chreplication job    --job-id J
 //	chreplication wait   --job-id J
+//	chreplication databases --instance-id I [--name NAME] [--limit N --offset N | --all]
+//	chreplication params    --instance-id I
+//	chreplication check     --instance-id I --source-instance-id S --source-database D [--source-node-id N]
+//	                        [--param NAME=VALUE ...] [--include-tables T,... | --exclude-tables T,...] [--table-config 'T=CLAUSES' ...]
+//	chreplication config    --instance-id I --database D
+//	chreplication scope     --instance-id I --source-instance-id S --database D (--include-tables T,... | --exclude-tables T,...) [--source-node-id N] [--wait]
+//	chreplication scope     --instance-id I --database D --cancel [--wait]
 //	chreplication apply  -f FILE [--prune] [--dry-run] [--confirm-wait 30s]
 //	chreplication fake   [--addr 127.0.0.1:8080] [--job-duration 2s] [--quiet]
 //	chreplication demo   [--job-duration 1.5s]
@@ -21,7 +28,8 @@
 // `chreplication help` lists them and `chreplication COMMAND --help` shows a
 // command's flags and an example.
 //
-// The API commands (create, list, delete, job, wait, apply) also take:
+// The API commands (create, list, delete, job, wait, databases, params,
+// check, config, scope, apply) also take:
 //
 //	--endpoint URL     the API endpoint, or
 //	--region NAME      a Huawei Cloud region such as cn-north-4
@@ -35,7 +43,7 @@
 // The waits the client rides out (an instance busy with another operation,
 // a job not visible yet) are printed on stderr, one line each.
 //
-// create, delete (with --wait), wait and apply also take --poll-interval D, the
+// create, delete and scope (with --wait), wait and apply also take --poll-interval D, the
 // first delay between two looks at the job (default 1s; it doubles after
 // each look, up to ten times its value and at most 15s).
 //
@@ -67,18 +75,30 @@
 // Text output is meant for people. With --output json, stdout carries
 // exactly one JSON document:
 //
-//	create, delete           {"job_id": "..."}
-//	create, delete --wait    {"job_id": "...", "job": {...}}   (the job as last seen, also when the wait failed)
+//	create, delete, scope    {"job_id": "..."}
+//	the same with --wait     {"job_id": "...", "job": {...}}   (the job as last seen, also when the wait failed)
 //	job, wait                {"id": "...", "name": "...", "status": "Completed", "created": "...", "ended": "...",
-//	                          "process": "100%", "instance": {"id": "...", "name": "..."}, "fail_reason": "..."}
+//	                          "instance": {"id": "...", "name": "..."}}
+//	                         ("process": "60%" only while the job is Running: the service sends "" otherwise;
+//	                          "fail_reason": "..." for a Failed job)
 //	list                     {"total_count": N, "replications": [{"source_database": "...", "target_database": "...",
 //	                          "status": "normal", "stage": "...", "catchup_stage": "incremental", "percentage": 100}]}
+//	databases                {"total_count": N, "databases": ["..."]}
+//	params                   {"parameters": [{"name": "max_sync_threads", "data_type": "Integer", "default": "1",
+//	                          "range": "1-2", "description": "..."}]}
+//	check                    {"database": "...", "passed": false, "settings": [{"name": "...", "value": "...", "result": "fail"}],
+//	                          "tables": [{"table": "...", "config": "ORDER BY id", "result": "success"}]}
+//	                         ("tables" with --table-config only)
+//	config                   {"source_instance_id": "...", "source_node_id": "...", "database": "...",
+//	                          "settings": [...], "tables": [...], "scope": {"mode": "black_list", "tables": ["..."]},
+//	                          "changing": true, "pending": {"mode": "black_list", "tables": ["..."]},
+//	                          "last_alter_error": "..."}   (source_node_id, pending, last_alter_error when set)
 //	apply                    {"changes": [{"instance_id": "...", "database": "...", "action": "create|delete|none",
 //	                          "job_id": "...", "result": "done|planned|failed|abnormal", "error": "..."}]}
 //	                         ("job_id_lost": true when the answer with the job ID was lost)
 //
 // Empty job fields are left out; created and ended are RFC 3339 times. With
-// list --all, total_count is the number of replications listed.
+// list --all and databases --all, total_count is the number listed.
 //
 // While waiting, the job's progress is drawn as one live line on a terminal
 // ("job 18ef0a2b… Running 40%") and as one line per change otherwise; with
@@ -93,7 +113,38 @@
 //	   nothing was sent
 //	3  the waited job ended Failed; stderr shows its fail_reason (apply: a job ended Failed or an
 //	   abnormal task was left alone, and no error of kind 1)
+//	4  check: a setting or a table configuration fails (the verdicts are printed all the same)
 //	130 interrupted (Ctrl-C, SIGTERM): the jobs still running on the service are listed on stderr first
+//
+// # The synchronisation workflow
+//
+// databases lists what the ClickHouse node of an instance can synchronise,
+// params the parameters of a database replication with their defaults and
+// ranges, config a replication's configuration (its table scope, a scope
+// change in progress, its parameters with the service's verdicts, its table
+// configurations).
+//
+// check sends parameter values (--param, repeated), a table scope and, with
+// --table-config (repeated), table configurations for the service to judge;
+// it runs the table check only then. The values are the service's to judge
+// and are sent as given; a --param or --table-config without '=' is a usage
+// error (exit 2, nothing sent). A check applies nothing, and this API version
+// cannot apply most of what it judges: a new replication (create) copies
+// every table with the default parameters, and takes neither parameters nor
+// a table scope.
+//
+// scope changes the tables of a replication's list and starts a job
+// (--wait follows it); --cancel stops a change that has not finished.
+// The list's type never changes: a new replication has an exclude list
+// (black_list) with no tables, so --exclude-tables with the tables to leave
+// out is what applies ("" for every table again), and an include list
+// (white_list) cannot be reached through this API version. --include-tables
+// on a replication with an exclude list is refused by the service (exit 1),
+// and stderr says so (the second line is wrapped here):
+//
+//	chreplication scope: API error: HTTP 400 Bad Request from PUT ..., error_code ..., request ID ...
+//	  this API version changes only the tables of a replication's list, not its type: "shop" has an
+//	  exclude list (black_list), so --include-tables cannot be applied; give --exclude-tables with the new tables
 //
 // # Apply
 //
