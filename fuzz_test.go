@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gaussdb-tools/chreplication/auth"
@@ -174,6 +176,28 @@ var responseOps = []struct {
 		id, err := c.CancelScopeUpdate(ctx, testInstance, "d")
 		return fuzzOutcome{ok: id != "", err: err}
 	}},
+}
+
+// TestResponseOpsCoverFacade fails when the Client has an operation (a
+// method that takes a context) that is not in responseOps: add it there.
+func TestResponseOpsCoverFacade(t *testing.T) {
+	t.Parallel()
+	listed := map[string]bool{}
+	for _, op := range responseOps {
+		listed[op.name] = true
+	}
+	ctxType := reflect.TypeFor[context.Context]()
+	ct := reflect.TypeFor[*Client]()
+	operations := 0
+	for i := range ct.NumMethod() {
+		m := ct.Method(i)
+		if m.Type.NumIn() < 2 || m.Type.In(1) != ctxType {
+			continue // ProjectID, String, ...: they send nothing
+		}
+		operations++
+		assert.True(t, listed[m.Name], "Client.%s is not in responseOps", m.Name)
+	}
+	assert.Equal(t, len(responseOps), operations, "responseOps names an operation the Client does not have")
 }
 
 func is2xx(status int) bool { return status >= 200 && status <= 299 }
