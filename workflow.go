@@ -625,20 +625,28 @@ func (c *Client) scopeRefusal(ctx context.Context, instanceID string, req ScopeU
 	if cerr != nil || cfg.Scope.mode() == req.Scope.mode() {
 		return err
 	}
-	return &scopeModeError{have: cfg.Scope.mode(), want: req.Scope.mode(), err: apiErr}
+	return &ScopeModeError{Current: cfg.Scope.mode(), Requested: req.Scope.mode(), Err: apiErr}
 }
 
-type scopeModeError struct {
-	have, want ScopeMode
-	err        *APIError
+// ScopeModeError is the error of UpdateScope when the service refused an
+// update whose mode is not the replication's: find it with errors.As. It
+// wraps ErrScopeModeChange and the service's *APIError.
+type ScopeModeError struct {
+	// Current is the mode of the replication's scope; Requested the mode
+	// the update asked for.
+	Current, Requested ScopeMode
+	// Err is the service's refusal.
+	Err *APIError
 }
 
-func (e *scopeModeError) Error() string {
-	return "chreplication: the table scope's mode is " + string(e.have) + " and cannot be changed to " + string(e.want) +
-		" (this API changes only the tables of the list): " + e.err.Error()
+// Error implements error.
+func (e *ScopeModeError) Error() string {
+	return "chreplication: the table scope's mode is " + string(e.Current) + " and cannot be changed to " + string(e.Requested) +
+		" (this API changes only the tables of the list): " + e.Err.Error()
 }
 
-func (e *scopeModeError) Unwrap() []error { return []error{ErrScopeModeChange, e.err} }
+// Unwrap returns ErrScopeModeChange and the service's *APIError.
+func (e *ScopeModeError) Unwrap() []error { return []error{ErrScopeModeChange, e.Err} }
 
 // CancelScopeUpdate stops the scope change of the replication of database
 // into the ClickHouse node of instanceID that UpdateScope started and that

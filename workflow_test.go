@@ -248,6 +248,10 @@ func TestUpdateScopeModeChange(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "DBS.280999", apiErr.Code)
 	assert.Contains(t, err.Error(), "black_list")
+	var modeErr *ScopeModeError
+	require.ErrorAs(t, err, &modeErr)
+	assert.Equal(t, ScopeExclude, modeErr.Current)
+	assert.Equal(t, ScopeInclude, modeErr.Requested)
 	// The same refusal with the mode unchanged is the service's error alone.
 	_, err = c.UpdateScope(t.Context(), testInstance, ScopeUpdate{SourceInstanceID: "src1", Database: "shop", Scope: TableScope{Tables: []string{"orders"}}})
 	require.ErrorAs(t, err, &apiErr)
