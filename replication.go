@@ -4,7 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gaussdb-tools/chreplication/generated"
@@ -156,25 +155,18 @@ func (c *Client) ListReplications(ctx context.Context, instanceID string, opts L
 		return nil, err
 	}
 	params := generated.ListClickHouseDataBaseReplicationParams{XLanguage: c.language}
-	// Zero means the API's default: the parameter is left out.
-	if opts.Limit != 0 {
-		l := int32(opts.Limit)
-		params.Limit = &l
-	}
-	if opts.Offset != 0 {
-		o := int32(opts.Offset)
-		params.Offset = &o
-	}
+	params.Limit, params.Offset = pageParams(opts)
 	out, a, err := run[generated.ListReplicationsResponse](c, ctx, opList, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBaseReplication(ctx, c.projectID, instanceID, &params)
 	}, generated.ParseListClickHouseDataBaseReplicationResponse)
 	if err != nil {
 		return nil, err
 	}
-	if out.TotalCount < 0 || out.TotalCount > maxOffset {
-		return nil, a.invalid("a total_count outside 0.." + strconv.Itoa(maxOffset))
+	total, err := totalCount(a, out.TotalCount)
+	if err != nil {
+		return nil, err
 	}
-	page := &ReplicationPage{TotalCount: int(out.TotalCount), Replications: make([]Replication, len(out.Replications))}
+	page := &ReplicationPage{TotalCount: total, Replications: make([]Replication, len(out.Replications))}
 	for i := range out.Replications {
 		page.Replications[i] = replicationFromWire(&out.Replications[i])
 	}
@@ -215,33 +207,17 @@ func known(v string, values []string) string {
 	return v
 }
 
-// allPageSize is the page size AllReplications asks for: the API's maximum,
-// so the fewest requests are made.
-const allPageSize = maxListLimit
-
 // AllReplications iterates over every synchronization task of the
 // ClickHouse node of instanceID, fetching pages of 100 as the loop goes: it
 // holds one page at a time, whatever the number of tasks. An error is
 // yielded once, with a zero Replication, and ends the iteration; so does the
 // end of ctx. Breaking out of the loop stops fetching.
 func (c *Client) AllReplications(ctx context.Context, instanceID string) iter.Seq2[Replication, error] {
-	return func(yield func(Replication, error) bool) {
-		offset := 0
-		for {
-			page, err := c.ListReplications(ctx, instanceID, ListOptions{Limit: allPageSize, Offset: offset})
-			if err != nil {
-				yield(Replication{}, err)
-				return
-			}
-			for _, r := range page.Replications {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			offset += len(page.Replications)
-			if len(page.Replications) == 0 || offset >= page.TotalCount || offset > maxOffset-allPageSize {
-				return
-			}
+	return allPages(func(offset int) ([]Replication, int, error) {
+		page, err := c.ListReplications(ctx, instanceID, ListOptions{Limit: allPageSize, Offset: offset})
+		if err != nil {
+			return nil, 0, err
 		}
-	}
+		return page.Replications, page.TotalCount, nil
+	})
 }

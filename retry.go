@@ -147,6 +147,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		return context.DeadlineExceeded
 	}
+	return pause(ctx, d)
+}
+
+// pause waits d or until ctx ends, and returns ctx's error if it ended.
+func pause(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -61,28 +61,22 @@ func (c *Client) ListDatabases(ctx context.Context, instanceID string, opts Data
 		}
 	}
 	params := generated.ListClickHouseDataBaseParams{DatabaseName: opts.Name, XLanguage: c.language}
-	if opts.Limit != 0 {
-		l := int32(opts.Limit)
-		params.Limit = &l
-	}
-	if opts.Offset != 0 {
-		o := int32(opts.Offset)
-		params.Offset = &o
-	}
+	params.Limit, params.Offset = pageParams(ListOptions{Limit: opts.Limit, Offset: opts.Offset})
 	out, a, err := run[generated.ListDatabasesResponse](c, ctx, opListDatabases, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBase(ctx, c.projectID, instanceID, &params)
 	}, generated.ParseListClickHouseDataBaseResponse)
 	if err != nil {
 		return nil, err
 	}
-	if out.TotalCount < 0 || out.TotalCount > maxOffset {
-		return nil, a.invalid("a total_count outside 0.." + strconv.Itoa(maxOffset))
+	total, err := totalCount(a, out.TotalCount)
+	if err != nil {
+		return nil, err
 	}
 	dbs := out.Databases
 	if dbs == nil {
 		dbs = []string{}
 	}
-	return &DatabasePage{TotalCount: int(out.TotalCount), Databases: dbs}, nil
+	return &DatabasePage{TotalCount: total, Databases: dbs}, nil
 }
 
 // AllDatabases iterates over every database ListDatabases shows for the
@@ -91,25 +85,13 @@ func (c *Client) ListDatabases(ctx context.Context, instanceID string, opts Data
 // is yielded once, with "", and ends the iteration; breaking out of the loop
 // stops fetching.
 func (c *Client) AllDatabases(ctx context.Context, instanceID, name string) iter.Seq2[string, error] {
-	return func(yield func(string, error) bool) {
-		offset := 0
-		for {
-			page, err := c.ListDatabases(ctx, instanceID, DatabaseListOptions{Name: name, Limit: allPageSize, Offset: offset})
-			if err != nil {
-				yield("", err)
-				return
-			}
-			for _, db := range page.Databases {
-				if !yield(db, nil) {
-					return
-				}
-			}
-			offset += len(page.Databases)
-			if len(page.Databases) == 0 || offset >= page.TotalCount || offset > maxOffset-allPageSize {
-				return
-			}
+	return allPages(func(offset int) ([]string, int, error) {
+		page, err := c.ListDatabases(ctx, instanceID, DatabaseListOptions{Name: name, Limit: allPageSize, Offset: offset})
+		if err != nil {
+			return nil, 0, err
 		}
-	}
+		return page.Databases, page.TotalCount, nil
+	})
 }
 
 // Parameter is a synchronization parameter of a database, as

@@ -38,7 +38,7 @@ var (
 const (
 	maxCreateTimeRatio    = 1.15 // the facade over the generated client vs the hand-written call
 	maxCreateGenRatio     = 1.10 // the facade vs the generated client used directly
-	maxCreateExtraAllocs  = 10 // the facade's allocations over the generated client's
+	maxCreateExtraAllocs  = 10   // the facade's allocations over the generated client's
 	maxSignNs             = 5000
 	maxSignAllocs         = 30
 	maxCachedNs           = 100
