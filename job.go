@@ -106,9 +106,17 @@ func jobFromWire(w *generated.Job) *Job {
 // "2018-08-06T10:41:14+0000", and RFC 3339 in case it moves to it.
 var jobTimeLayouts = []string{"2006-01-02T15:04:05-0700", time.RFC3339Nano}
 
+// parseJobTime reads a job timestamp in UTC, or returns the zero Time for
+// one it cannot read, and for one whose UTC year is outside 1..9999 (such
+// as "0000-01-01T00:00:00+0800"): no timestamp the service means can be
+// there, and such a time cannot be written as RFC 3339 (a Job would not
+// marshal to JSON).
 func parseJobTime(s string) time.Time {
 	for _, layout := range jobTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
+			if y := t.UTC().Year(); y < 1 || y > 9999 {
+				return time.Time{}
+			}
 			return t.UTC()
 		}
 	}

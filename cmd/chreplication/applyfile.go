@@ -126,6 +126,18 @@ func decodeApplyFile(data []byte) (*applySpec, error) {
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return nil, errors.New("JSON: the file holds more than one JSON value")
 		}
+		// encoding/json matches keys without regard to case and keeps the
+		// last of repeated keys; read as YAML (which JSON is), the file
+		// must name each key once, spelled exactly.
+		var strict applySpec
+		ydec := yaml.NewDecoder(bytes.NewReader(trimmed))
+		ydec.KnownFields(true)
+		if err := ydec.Decode(&strict); err != nil {
+			return nil, errors.New("JSON" + strings.TrimPrefix(yamlProblem(err).Error(), "YAML"))
+		}
+		if err := checkNodes(trimmed); err != nil {
+			return nil, errors.New("JSON: " + err.Error())
+		}
 		return &spec, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -140,7 +152,64 @@ func decodeApplyFile(data []byte) (*applySpec, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, errors.New("YAML: the file holds more than one document (---); give one")
 	}
+	if err := checkNodes(data); err != nil {
+		return nil, errors.New("YAML: " + err.Error())
+	}
 	return &spec, nil
+}
+
+// checkNodes refuses what the decoders pass over without a word: a null
+// key (which KnownFields does not see) and a null item of a list (which
+// decodes to nothing, so a database would silently drop out of the plan).
+func checkNodes(data []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return errors.New(printable(strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	var walk func(n *yaml.Node, depth int) error
+	walk = func(n *yaml.Node, depth int) error {
+		if depth > 64 {
+			return errors.New("nested too deep")
+		}
+		// An alias is walked where its anchor stands, not again here: a
+		// file of nested aliases must not cost more than its size.
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind == yaml.AliasNode && k.Alias != nil {
+					k = k.Alias
+				}
+				if k.Kind != yaml.ScalarNode || k.Tag == "!!null" {
+					return fmt.Errorf("line %d: a key is empty or not a name", k.Line)
+				}
+				if err := walk(n.Content[i+1], depth+1); err != nil {
+					return err
+				}
+			}
+		case yaml.SequenceNode:
+			for _, item := range n.Content {
+				it := item
+				if it.Kind == yaml.AliasNode && it.Alias != nil {
+					it = it.Alias
+				}
+				if it.Kind == yaml.ScalarNode && it.Tag == "!!null" {
+					return fmt.Errorf("line %d: an item of a list is empty (null)", item.Line)
+				}
+				if err := walk(item, depth+1); err != nil {
+					return err
+				}
+			}
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				if err := walk(c, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(&doc, 0)
 }
 
 var (
