@@ -9,6 +9,10 @@
 //     test process, and the `chreplication fake` command) through create,
 //     job, list and delete, and every answer must decode in the SDK's models
 //     (lifecycle_test.go);
+//   - the SDK drives the seven workflow operations against the fake
+//     (databases, parameters, both checks, a replication's configuration, a
+//     table scope change and its cancellation), and every answer decodes in
+//     the SDK's models (workflow_test.go);
 //   - the SDK's request and answer models are compared field by field, by
 //     reflection, with the schemas of openapi.yaml (models_test.go); a
 //     difference the spec knows of is marked on the spec's property with
