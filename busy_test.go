@@ -90,8 +90,10 @@ func TestOtherConflictIsSentOnce(t *testing.T) {
 // call's deadline allows, not longer: the last refusal is returned.
 func TestBusyInstanceUntilTheDeadline(t *testing.T) {
 	t.Parallel()
+	var events atomic.Int64
 	c, ts := setup(t, WithTimeout(150*time.Millisecond),
-		WithRetry(RetryPolicy{MaxAttempts: 1, BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+		WithRetry(RetryPolicy{MaxAttempts: 1, BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}),
+		WithEventHook(func(Event) { events.Add(1) }))
 	ts.handle(opCalls["create"].pattern, func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusConflict)
 		_, _ = io.WriteString(w, `{"error_code":"DBS.200019","error_msg":"busy"}`)
@@ -103,4 +105,5 @@ func TestBusyInstanceUntilTheDeadline(t *testing.T) {
 	assert.Equal(t, "DBS.200019", apiErr.Code)
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Greater(t, ts.requests.Load(), int64(3), "retried while the deadline allowed")
+	assert.Equal(t, ts.requests.Load()-1, events.Load(), "an event for every wait, none for the wait the deadline did not allow")
 }

@@ -218,6 +218,9 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 			// call's deadline allows.
 			busy++
 			wait = c.retry.delay(busy, retryAfter(resp.Header, time.Now()))
+			if !fits(ctx, wait) {
+				return resp, nil // the wait would outlast the deadline: the refusal stands
+			}
 			c.emit(Event{Kind: EventInstanceBusy, Operation: op.name, Attempt: busy, Delay: wait,
 				Elapsed: time.Since(start), Err: apiErrorOf(op, resp)})
 		case n < attempts && retryable(op.idempotent, resp.StatusCode, nil):

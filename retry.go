@@ -144,10 +144,16 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // sleep waits d or until ctx ends. It does not start a wait that would
 // outlast ctx's deadline.
 func sleep(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+	if !fits(ctx, d) {
 		return context.DeadlineExceeded
 	}
 	return pause(ctx, d)
+}
+
+// fits reports whether a wait of d ends before ctx's deadline, if any.
+func fits(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) >= d
 }
 
 // pause waits d or until ctx ends, and returns ctx's error if it ended.
