@@ -1,6 +1,8 @@
 package chreplication
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -100,10 +102,18 @@ func TestBusyInstanceUntilTheDeadline(t *testing.T) {
 	})
 	start := time.Now()
 	err := opCalls["create"].call(t, c)
-	var apiErr *APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, "DBS.200019", apiErr.Code)
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Greater(t, ts.requests.Load(), int64(3), "retried while the deadline allowed")
-	assert.Equal(t, ts.requests.Load()-1, events.Load(), "an event for every wait, none for the wait the deadline did not allow")
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		// The last refusal stands: the next wait would have outlasted the
+		// deadline, so no event announced it.
+		assert.Equal(t, "DBS.200019", apiErr.Code)
+		assert.Equal(t, ts.requests.Load()-1, events.Load(), "an event for every wait, none for the wait the deadline did not allow")
+		return
+	}
+	// Or the deadline came while the last retry was on the wire (a loaded
+	// machine): every request but the first followed an event.
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.GreaterOrEqual(t, events.Load(), ts.requests.Load()-1)
 }
