@@ -117,3 +117,24 @@ func TestBusyInstanceUntilTheDeadline(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.GreaterOrEqual(t, events.Load(), ts.requests.Load()-1)
 }
+
+// TestRetryLeavesTimeForTheAnswer: a retry is started only when its wait
+// and its answer (judged by the last attempt's) fit before the deadline, so
+// the call ends with the service's certain refusal, not with a request the
+// deadline cut off (whose outcome would be unknown).
+func TestRetryLeavesTimeForTheAnswer(t *testing.T) {
+	t.Parallel()
+	c, ts := setup(t, WithTimeout(300*time.Millisecond),
+		WithRetry(RetryPolicy{MaxAttempts: 5, BaseDelay: 10 * time.Millisecond, MaxDelay: 10 * time.Millisecond}))
+	ts.handle(opCalls["create"].pattern, func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(120 * time.Millisecond) // a slow answer: two do not fit in what is left after the first
+		w.WriteHeader(http.StatusConflict)
+		_, _ = io.WriteString(w, `{"error_code":"DBS.200019","error_msg":"busy"}`)
+	})
+	err := opCalls["create"].call(t, c)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr, "the refusal stands; got %v", err)
+	assert.Equal(t, "DBS.200019", apiErr.Code)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, int64(1), ts.requests.Load(), "no retry that the deadline would cut off")
+}

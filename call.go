@@ -174,16 +174,22 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	reauthenticated := false
 	r := req
 	for n := 1; ; n++ {
+		sent := time.Now()
 		resp, err := c.http.Do(r) //nolint:bodyclose // read closes it
 		if err == nil {
 			err = c.read(resp)
 		}
+		took := time.Since(sent)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("chreplication: %s %s: %w", r.Method, r.URL.EscapedPath(), ctxErr)
 			}
 			if n < attempts && retryable(op.idempotent, 0, err) {
-				serr := sleep(ctx, c.retry.delay(n, 0))
+				delay := c.retry.delay(n, 0)
+				serr := context.DeadlineExceeded // no time for another attempt
+				if fits(ctx, delay+answerMargin(took)) {
+					serr = sleep(ctx, delay)
+				}
 				if serr == nil {
 					if r, err = d.again(req); err == nil {
 						continue
@@ -211,22 +217,28 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 			}
 		}
 		var wait time.Duration
+		refused := false // by a busy instance
 		switch {
 		case isBusy(resp) && busyMayWait(ctx, start):
 			// The instance runs another operation: the refusal changed
 			// nothing, so any call may be sent again, for as long as the
 			// call's deadline allows.
-			busy++
+			busy, refused = busy+1, true
 			wait = c.retry.delay(busy, retryAfter(resp.Header, time.Now()))
-			if !fits(ctx, wait) {
-				return resp, nil // the wait would outlast the deadline: the refusal stands
-			}
-			c.emit(Event{Kind: EventInstanceBusy, Operation: op.name, Attempt: busy, Delay: wait,
-				Elapsed: time.Since(start), Err: apiErrorOf(op, resp)})
 		case n < attempts && retryable(op.idempotent, resp.StatusCode, nil):
 			wait = c.retry.delay(n, retryAfter(resp.Header, time.Now()))
 		default:
 			return resp, nil
+		}
+		// Send again only when the wait and the next answer fit before the
+		// deadline: a request cut off by it leaves its outcome unknown,
+		// where this answer is certain.
+		if !fits(ctx, wait+answerMargin(took)) {
+			return resp, nil
+		}
+		if refused {
+			c.emit(Event{Kind: EventInstanceBusy, Operation: op.name, Attempt: busy, Delay: wait,
+				Elapsed: time.Since(start), Err: apiErrorOf(op, resp)})
 		}
 		if serr := sleep(ctx, wait); serr != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
@@ -241,6 +253,10 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 	}
 }
+
+// answerMargin is the time a retry leaves for its answer before the
+// deadline: twice what the last attempt took, and at least 25ms.
+func answerMargin(took time.Duration) time.Duration { return max(2*took, 25*time.Millisecond) }
 
 // again returns a copy of req to send once more: with a fresh body and
 // authenticated again (a new signature date, a refreshed token).

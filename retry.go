@@ -37,9 +37,11 @@ import (
 // follow the answer's Retry-After header (seconds or an HTTP date) when it
 // asks for longer, up to MaxDelay. Retries stop when the context ends: the
 // error then wraps both the last attempt's outcome (an *APIError or the
-// network error) and the context's error. A wait that would outlast the
-// context's deadline is not started: the last attempt's outcome is returned
-// at once, while the context is still alive.
+// network error) and the context's error. A retry whose wait, and the time
+// its answer needs (twice what the last attempt took, at least 25ms), would
+// outlast the context's deadline is not started: the last attempt's outcome
+// is returned at once, while the context is still alive. So a call ends
+// with a certain answer rather than a request cut off by the deadline.
 type RetryPolicy struct {
 	// MaxAttempts is the number of times a call is sent at most, the first
 	// included. 1 turns retries off; 0 means the default (4).
