@@ -707,6 +707,17 @@ func TestCredentials(t *testing.T) {
 				for _, secret := range secrets {
 					assert.NotContains(t, r.stdout+r.stderr, secret[len(secret)-8:])
 				}
+				// The workflow commands authenticate the same way.
+				for _, args := range [][]string{
+					{"databases", "--instance-id", instanceID, "--all"},
+					{"check", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID, "--source-database", "db_" + output, "--param", "max_sync_threads=2"},
+				} {
+					r := runCLI(t, env(s), append(args, "--output", output)...)
+					assert.Equal(t, want, r.code, "%s: stderr: %s", args[0], r.stderr)
+					for _, secret := range secrets {
+						assert.NotContains(t, r.stdout+r.stderr, secret[len(secret)-8:])
+					}
+				}
 			}
 		})
 	}
