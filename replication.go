@@ -85,19 +85,8 @@ type ListOptions struct {
 // service (see RetryPolicy), so it never creates a task twice; a refusal
 // because the instance is busy is retried, since it changed nothing.
 func (c *Client) CreateReplication(ctx context.Context, instanceID string, req CreateReplicationRequest) (string, error) {
-	if err := checkID("instanceID", instanceID); err != nil {
+	if err := ValidateReplication(instanceID, req); err != nil {
 		return "", err
-	}
-	if err := checkID("SourceInstanceID", req.SourceInstanceID); err != nil {
-		return "", err
-	}
-	if err := checkDatabase("SourceDatabase", req.SourceDatabase); err != nil {
-		return "", err
-	}
-	if req.SourceNodeID != "" {
-		if err := checkID("SourceNodeID", req.SourceNodeID); err != nil {
-			return "", err
-		}
 	}
 	body := generated.CreateReplicationRequest{
 		SourceInstanceID: req.SourceInstanceID,

@@ -280,6 +280,14 @@ type CheckRequest struct {
 	Tables []TableConfig
 }
 
+// Validate returns the error CheckDatabaseConfig and CheckTableConfig
+// return for r before sending anything (an error wrapping
+// ErrInvalidRequest whose *InvalidRequestError names the field, such as
+// "Tables[0].Table"), or nil. The table configurations are checked when r
+// names any. It sends nothing: a tool that runs both checks learns of a bad
+// table name before the first goes out.
+func (r CheckRequest) Validate() error { return r.check(len(r.Tables) > 0) }
+
 func (r *CheckRequest) check(withTables bool) error {
 	if err := checkID("SourceInstanceID", r.SourceInstanceID); err != nil {
 		return err

@@ -435,3 +435,21 @@ func TestWorkflowRetries(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckRequestValidate(t *testing.T) {
+	t.Parallel()
+	ok := CheckRequest{SourceInstanceID: "src1", SourceDatabase: "shop"}
+	require.NoError(t, ok.Validate())
+	ok.Tables = []TableConfig{{Table: "orders", Config: "ORDER BY id"}}
+	require.NoError(t, ok.Validate())
+	for field, r := range map[string]CheckRequest{
+		"Tables[0].Table":  {SourceInstanceID: "src1", SourceDatabase: "shop", Tables: []TableConfig{{Table: "a.b", Config: "ORDER BY id"}}},
+		"Tables[0].Config": {SourceInstanceID: "src1", SourceDatabase: "shop", Tables: []TableConfig{{Table: "t"}}},
+		"SourceDatabase":   {SourceInstanceID: "src1"},
+		"Scope.Tables":     {SourceInstanceID: "src1", SourceDatabase: "shop", Scope: TableScope{Mode: ScopeInclude}},
+	} {
+		var ire *InvalidRequestError
+		require.ErrorAs(t, r.Validate(), &ire, field)
+		assert.Equal(t, field, ire.Field)
+	}
+}

@@ -416,14 +416,14 @@ configuration fails.`,
 						return usageErrorf("--table-config names table %q twice", clip(t.Table))
 					}
 				}
-				// The table check is sent after the database check: a bad
-				// name must stop both.
-				if err := chreplication.ValidateDatabaseName(t.Table); err != nil {
-					return asFlags(err, map[string]string{"database": "--table-config"})
-				}
 				req.Tables = append(req.Tables, t)
 			}
 			fields := map[string]string{"Scope": scopeFlag(scope.Mode), "Tables": "--table-config", "Settings": "--param"}
+			// The table check is sent after the database check: bad input
+			// for either must stop both.
+			if err := req.Validate(); err != nil {
+				return asFlags(err, fields)
+			}
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				dbCheck, err := client.CheckDatabaseConfig(ctx, *instanceID, req)
 				if err != nil {
