@@ -494,7 +494,9 @@ func TestWaitInterrupted(t *testing.T) {
 			defer cancel()
 			done := make(chan result, 1)
 			go func() { done <- runApply(t, ctx, tokenEnv(s), "", args...) }()
-			require.True(t, waitUntil(t, 10*time.Second, func() bool { return s.RequestCount("ShowGaussMySqlJobInfo") > polls }))
+			// A second look is sent only once the first one's answer came:
+			// the wait has then seen the job (Pending), which it must name.
+			require.True(t, waitUntil(t, 10*time.Second, func() bool { return s.RequestCount("ShowGaussMySqlJobInfo") > polls+1 }))
 			cancel()
 			var r result
 			select {
