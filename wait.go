@@ -103,12 +103,17 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 //     somewhere between the look's request and its answer (or as "between
 //     60% and 80%" once two different values were seen and all are
 //     multiples of 20, and likewise for other steps). From those it takes
-//     the earliest and the latest possible end. When they are within 0.5%
+//     the earliest and the latest possible end. When they are within 0.3%
 //     of the job's duration (at least 50ms) of each other, the next look
 //     comes at the latest one. Otherwise it comes at the moment whose
-//     answer, whatever it shows, narrows that range most, no later than
-//     one shortest interval before the earliest end, nor than 90% of the
-//     time left before it; when no such moment is left, WaitJob walks
+//     answer, whatever it shows, narrows that range most (weighing moments
+//     spread over the time and over the span in which the job may pass
+//     each of the next values), no later than one shortest interval before
+//     the earliest end, nor than 90% of the time left before it. While
+//     the job has been seen to pass a single step, so that the looks bound
+//     its end from below only, the next look comes after half the time
+//     left before that earliest end, or after the backoff's delay if that
+//     is longer. When no narrowing moment is left, WaitJob walks
 //     through the range from its start, in steps of a quarter of it or 2%
 //     of the job's duration, whichever is shorter, but at least the
 //     shortest interval. A look that disagrees with the older ones (the

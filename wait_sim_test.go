@@ -230,9 +230,13 @@ func lagBudget(d time.Duration) time.Duration { return max(d*3/100, 300*time.Mil
 //   - steady progress: lag ≤ 3% of the job's duration (at least 300ms) and
 //     ≤ 1/10 of the doubling waiter's; ≤ 8 looks for 10s, ≤ 12 for 600s.
 //     The doubling waiter looks at 1, 3, 7, 15, 31, 61, 91 … 601s, so at
-//     exactly 60s and 600s it happens to look 1s after the end; there the
-//     comparison is made on the mean over 16 durations from 0.8 to 1.2
-//     times as long (the spread table), and so it is for 10s too;
+//     exactly 60s and 600s it happens to look about 1s after the end. The
+//     1/10 is asserted for each job of 2s, 10s and 60s, and, for 10s, 60s
+//     and 600s, on the mean over 16 durations from 0.8 to 1.2 times as
+//     long (the spread table); for the job of exactly 600s it is not met
+//     (see BENCHMARKS.md: 12 looks do not narrow a 10-minute job's end to
+//     150ms once the first looks may not leap ahead of a job that speeds
+//     up);
 //   - progress that moves in steps, jumps, stalls or goes back: lag ≤ 3%
 //     (at least 300ms) or one floor (1s), whichever is longer: a change of
 //     pace between two looks is seen one look late, and looks are at least
@@ -261,7 +265,7 @@ func TestWaitJobSimulation(t *testing.T) {
 		switch j.kind {
 		case "linear":
 			assert.LessOrEqual(t, p.lag, lagBudget(j.end), "%s: lag", j.name())
-			if j.end <= 10*time.Second {
+			if j.end <= time.Minute {
 				assert.LessOrEqual(t, p.lag, d.lag/10, "%s: lag next to the doubling waiter's", j.name())
 			}
 		case "steps", "jump", "stall", "backwards":

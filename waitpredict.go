@@ -2,6 +2,7 @@ package chreplication
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -10,7 +11,7 @@ const (
 	// predictTolerance is the lag WaitJob aims at, as a share of the
 	// job's duration: once the earliest and the latest possible end are
 	// closer than that, it looks at the latest.
-	predictTolerance = 0.005
+	predictTolerance = 0.003
 	// minPredictTolerance is the least of that tolerance.
 	minPredictTolerance = 50 * time.Millisecond
 	// lookAhead is how far, as a share of the time left before the
@@ -22,6 +23,12 @@ const (
 	// disagreed): a job whose pace changed unseen cannot be overshot by
 	// more than that.
 	stretch = 2.0
+	// leadShare: while the looks bound the job's end from below only (the
+	// job was seen to pass one step of progress, so its pace has no lower
+	// bound yet), the next look comes after that share of the time left
+	// before the earliest possible end, when that is longer than the
+	// backoff's delay.
+	leadShare = 0.5
 	// scanLooks: an end range still too wide when no look can narrow it
 	// before its start is walked through in that many looks, or in steps
 	// of scanShare of the job's duration when those are shorter.
@@ -35,6 +42,11 @@ const (
 	// lookCandidates is how many moments are weighed for a look that
 	// narrows the estimate.
 	lookCandidates = 48
+	// crossingLevels is how many of the values a job may pass before a
+	// look (the latest ones) add moments to weigh, crossingCandidates how
+	// many each.
+	crossingLevels     = 8
+	crossingCandidates = 16
 	// horizon: an estimate whose latest end lies farther ahead, in
 	// seconds, does not bound the job's rate (about 12 days; the job API
 	// shows jobs of the last month only).
@@ -112,7 +124,15 @@ func (p *predictor) next(l look) time.Duration {
 		if p.bounded {
 			p.bounded, p.backoff = false, p.floor // the job changed pace: explore again
 		}
-		return p.blind()
+		d := p.blind()
+		// A job that moved, at a pace that agrees with all the looks,
+		// takes at least until est.lo: look before that, not sooner than
+		// the backoff would.
+		if ok && pct > 0 && p.resets == 0 && est.lo > p.sec(l.got) {
+			lead := min(leadShare*(est.lo-p.sec(l.got)), p.longest.Seconds())
+			d = max(d, time.Duration(lead*float64(time.Second)))
+		}
+		return d
 	}
 	p.bounded = true
 	return p.aim(est, p.sec(l.got))
@@ -289,22 +309,52 @@ type endEstimate struct {
 
 // bestLook weighs moments between lo and hi (seconds) for a look that
 // narrows the estimate: for each, every value the look may show, and the
-// width of the end range left after it. It returns the earliest moment
-// whose worst value leaves a range at most 5% wider than the narrowest
-// (so that later looks keep room to narrow it further), and that width.
+// width of the end range left after it. The moments are evenly spread over
+// [lo, hi], plus, for the values the job may pass in that time, moments
+// spread over the time it may pass each (where a look tells most about
+// when it does). It returns the earliest moment whose worst value leaves a
+// range at most 5% wider than the narrowest (so that later looks keep room
+// to narrow it further), and that width.
 func (e endEstimate) bestLook(lo, hi float64) (at, worst float64) {
-	var widths [lookCandidates + 1]float64
-	best := math.Inf(1)
-	for i := range widths {
-		widths[i] = e.worstWidthAfter(lo + (hi-lo)*float64(i)/lookCandidates)
-		best = min(best, widths[i])
+	cands := make([]float64, 0, lookCandidates+1+crossingLevels*crossingCandidates)
+	for i := range lookCandidates + 1 {
+		cands = append(cands, lo+(hi-lo)*float64(i)/lookCandidates)
+	}
+	_, fmax := e.pg.valueRange(hi)
+	fmin, _ := e.pg.valueRange(lo)
+	top := math.Floor(math.Min(fmax, 100-e.q)/e.q) * e.q
+	for k, n := top, 0; k > fmin && n < crossingLevels; k, n = k-e.q, n+1 {
+		c0, c1 := e.pg.crossing(k)
+		c0, c1 = max(c0, lo), min(c1, hi)
+		for i := 1; i < crossingCandidates && c0 < c1; i++ {
+			cands = append(cands, c0+(c1-c0)*float64(i)/crossingCandidates)
+		}
+	}
+	slices.Sort(cands)
+	best, bestAt := math.Inf(1), hi
+	widths := make([]float64, len(cands))
+	for i, t := range cands {
+		widths[i] = e.worstWidthAfter(t)
+		if widths[i] < best {
+			best, bestAt = widths[i], t
+		}
 	}
 	for i, w := range widths {
 		if w <= best*1.05 {
-			return lo + (hi-lo)*float64(i)/lookCandidates, w
+			return cands[i], w
 		}
 	}
-	return hi, best
+	return bestAt, best
+}
+
+// crossing is the earliest and latest time a line of pg reaches f percent.
+func (pg polygon) crossing(f float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range pg {
+		c := (f - v.f0) / v.rate
+		lo, hi = min(lo, c), max(hi, c)
+	}
+	return lo, hi
 }
 
 // worstWidthAfter is the widest end range a look at t may leave.
