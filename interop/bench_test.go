@@ -3,6 +3,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,8 +25,10 @@ const createTimeBudget = 2.0 / 3.0
 
 // Contender names.
 const (
-	nameFacade = "facade-aksk"
-	nameSDK    = "sdk-aksk"
+	nameFacade  = "facade-aksk"
+	nameSDK     = "sdk-aksk"
+	nameWire    = "wire"
+	nameNetHTTP = "nethttp"
 )
 
 // benchKeys are the AK/SK pair of the bench server, which checks only that a
@@ -191,7 +194,11 @@ func BenchmarkCreate(b *testing.B) {
 // calls in one loop (each goes first every other op) against the bench
 // server, so that both see the machine at the same moments, and reports
 // each one's time per call and their ratio; facade/sdk must be at most
-// createTimeBudget.
+// createTimeBudget. A third contender runs in the same loop: wireCall,
+// which writes the same request as fixed bytes on a kept-alive
+// connection and reads the answer's bytes, doing no other work. No
+// HTTP client can be faster than that, so wire/sdk is the least ratio
+// any client could reach against this server on this machine.
 func BenchmarkCreateInterleaved(b *testing.B) {
 	bs, err := startBenchServer()
 	if err != nil {
@@ -199,7 +206,12 @@ func BenchmarkCreateInterleaved(b *testing.B) {
 	}
 	e := benchKeys
 	e.URL = bs.URL
-	interleave(b, newCreateContenders(b, e))
+	w, err := dialWire(bs.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.close()
+	interleave(b, newCreateContenders(b, e), w, newNetHTTPCall(w, bs.URL))
 }
 
 // BenchmarkCreateClientOnly is BenchmarkCreateInterleaved with both clients
@@ -210,42 +222,63 @@ func BenchmarkCreateInterleaved(b *testing.B) {
 func BenchmarkCreateClientOnly(b *testing.B) {
 	e := benchKeys
 	e.URL = "http://127.0.0.1:1"
-	interleave(b, newCreateContendersWith(b, e, memoryTransport{}))
+	interleave(b, newCreateContendersWith(b, e, memoryTransport{}), nil, nil)
 }
 
-// interleave runs the contenders' create calls alternately and reports
-// their time per call and the ratio to the budget.
-func interleave(b *testing.B, cs [2]createContender) {
+// interleave runs the contenders' create calls alternately (and w's and
+// n's, when not nil) and reports their time per call and the ratio to the
+// budget.
+func interleave(b *testing.B, cs [2]createContender, w *wireCall, n *netHTTPCall) {
 	b.Helper()
 	ctx := context.Background()
-	for _, c := range cs {
+	all := cs[:]
+	if w != nil {
+		all = append(all, createContender{nameWire, func(context.Context, string) (string, error) { return "", w.call() }})
+	}
+	if n != nil {
+		all = append(all, createContender{nameNetHTTP, func(ctx context.Context, _ string) (string, error) { return "", n.call(ctx) }})
+	}
+	for _, c := range all {
 		if _, err := c.create(ctx, "sales"); err != nil {
-			b.Fatal(err)
+			b.Fatal(c.name, err)
 		}
 	}
-	var spent [2]time.Duration
+	spent := make([]time.Duration, len(all))
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		for k := range 2 {
-			j := (i + k) % 2
+		for k := range all {
+			j := (i + k) % len(all)
 			start := time.Now()
-			if _, err := cs[j].create(ctx, "sales"); err != nil {
-				b.Fatal(err)
+			if _, err := all[j].create(ctx, "sales"); err != nil {
+				b.Fatal(all[j].name, err)
 			}
 			spent[j] += time.Since(start)
 		}
 	}
-	n := float64(b.N)
-	facade, sdk := float64(spent[0])/n, float64(spent[1])/n
+	per := func(i int) float64 { return float64(spent[i]) / float64(b.N) }
+	facade, sdk := per(0), per(1)
 	b.ReportMetric(facade, nameFacade+"-ns/call")
 	b.ReportMetric(sdk, nameSDK+"-ns/call")
 	b.ReportMetric(facade/sdk, "facade/sdk")
+	floor := ""
+	if w != nil {
+		wire := per(2)
+		b.ReportMetric(wire, nameWire+"-ns/call")
+		b.ReportMetric(wire/sdk, "wire/sdk")
+		floor = fmt.Sprintf("; wire/sdk %.3f (the least any client can reach here)", wire/sdk)
+	}
+	if n != nil {
+		nh := per(len(all) - 1)
+		b.ReportMetric(nh, nameNetHTTP+"-ns/call")
+		b.ReportMetric(nh/sdk, "nethttp/sdk")
+		floor += fmt.Sprintf("; nethttp/sdk %.3f (the least a client sending through net/http's Transport can reach here)", nh/sdk)
+	}
 	if b.N > 100 {
 		verdict := "PASS"
 		if facade/sdk > createTimeBudget {
 			verdict = "MISS"
 		}
-		b.Logf("%s: facade/sdk %.3f, budget %.3f", verdict, facade/sdk, createTimeBudget)
+		b.Logf("%s: facade/sdk %.3f, budget %.3f%s", verdict, facade/sdk, createTimeBudget, floor)
 	}
 }
 
