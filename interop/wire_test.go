@@ -127,7 +127,7 @@ func newNetHTTPCall(w *wireCall, url string) *netHTTPCall {
 		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	return &netHTTPCall{client: &http.Client{Transport: tr, Timeout: wireTimeout}, url: url + path, header: h, body: body}
+	return &netHTTPCall{client: &http.Client{Transport: tr}, url: url + path, header: h, body: body}
 }
 
 func (c *netHTTPCall) call(ctx context.Context) error {
