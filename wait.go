@@ -112,8 +112,8 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 //     the earliest end, nor than 90% of the time left before it. While
 //     the job has been seen to pass a single step, so that the looks bound
 //     its end from below only, the next look comes after half the time
-//     left before that earliest end, or after the backoff's delay if that
-//     is longer. When no narrowing moment is left, WaitJob walks
+//     left before that earliest end, but no later than four times the time
+//     the looks cover, or after the backoff's delay if that is longer. When no narrowing moment is left, WaitJob walks
 //     through the range from its start, in steps of a quarter of it or 2%
 //     of the job's duration, whichever is shorter, but at least the
 //     shortest interval. A look that disagrees with the older ones (the

@@ -326,3 +326,32 @@ func TestWaitJobFallsBackToBackoff(t *testing.T) {
 		r.delays[i-5:i], "the backoff starts again from the shortest interval")
 	assert.LessOrEqual(t, r.lag, DefaultMaxPollInterval)
 }
+
+// TestWaitJobLeadIsBounded: a job seen to pass a single step (1% after a
+// few looks at 0%) bounds its end from below only; WaitJob then looks
+// ahead of that bound, but never later than four times the time its looks
+// cover, so a job that ends long before its pace said is not overshot by
+// more than that.
+func TestWaitJobLeadIsBounded(t *testing.T) {
+	t.Parallel()
+	// 0% until 5s, then 1%, and done at 8s: at 1% its pace promised about
+	// 6 minutes.
+	early := simJob{"early", 8 * time.Second, func(at time.Duration) string {
+		if at < 5*time.Second {
+			return "0%"
+		}
+		return "1%"
+	}}
+	r := simulate(t, early, newPredictor(newWaitConfig(nil)), simRTT)
+	var at time.Duration // when each delay starts, since the first look
+	for i, d := range r.delays {
+		at += simRTT
+		assert.LessOrEqual(t, d, max(4*at, DefaultPollInterval<<i), "delay %d (%v) from %v", i, d, at)
+		at += d
+	}
+	// The 1% is first seen by the look answered 7.08s after the first:
+	// the next look comes at most 4×7.08s after that answer (half the way
+	// to the end its pace promised would be about 3 minutes).
+	answered := 7080 * time.Millisecond
+	assert.LessOrEqual(t, r.lag, answered+4*answered+simRTT-early.end, "lag")
+}

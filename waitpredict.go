@@ -29,6 +29,9 @@ const (
 	// before the earliest possible end, when that is longer than the
 	// backoff's delay.
 	leadShare = 0.5
+	// leadStretch bounds that delay by that many times the span of the
+	// looks, as stretch does for predicted ones.
+	leadStretch = 4.0
 	// scanLooks: an end range still too wide when no look can narrow it
 	// before its start is walked through in that many looks, or in steps
 	// of scanShare of the job's duration when those are shorter.
@@ -127,9 +130,10 @@ func (p *predictor) next(l look) time.Duration {
 		d := p.blind()
 		// A job that moved, at a pace that agrees with all the looks,
 		// takes at least until est.lo: look before that, not sooner than
-		// the backoff would.
+		// the backoff would, nor later than leadStretch times the span of
+		// the looks.
 		if ok && pct > 0 && p.resets == 0 && est.lo > p.sec(l.got) {
-			lead := min(leadShare*(est.lo-p.sec(l.got)), p.longest.Seconds())
+			lead := min(leadShare*(est.lo-p.sec(l.got)), p.longest.Seconds(), leadStretch*(p.sec(l.got)-p.trusted))
 			d = max(d, time.Duration(lead*float64(time.Second)))
 		}
 		return d
