@@ -108,23 +108,25 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 //     comes at the latest one. Otherwise it comes at the moment whose
 //     answer, whatever it shows, narrows that range most (weighing moments
 //     spread over the time and over the span in which the job may pass
-//     each of the next values), no later than one shortest interval before
-//     the earliest end, nor than 90% of the time left before it. While
-//     the job has been seen to pass a single step, so that the looks bound
-//     its end from below only, the next look comes after half the time
-//     left before that earliest end, but no later than four times the time
-//     the looks cover, or after the backoff's delay if that is longer. When no narrowing moment is left, WaitJob walks
-//     through the range from its start, in steps of a quarter of it or 2%
-//     of the job's duration, whichever is shorter, but at least the
-//     shortest interval. A look that disagrees with the older ones (the
-//     job stalled, jumped or went back) makes WaitJob forget the older
-//     ones, and no delay is longer than twice the time covered by the looks
-//     the prediction rests on (since the first, or since the last
-//     disagreement).
-//   - While the job reports no progress, or the looks do not yet bound its
-//     pace, the delay starts at the shortest interval and doubles after
-//     every look, up to DefaultMaxPollInterval or the max given to
-//     WithPollInterval (the backoff). After three
+//     each of its next values), no later than one shortest interval before
+//     the earliest end, nor than 90% of the time left before it; when no
+//     such moment is left, WaitJob walks through the range from its start,
+//     in steps of a quarter of it or 2% of the job's duration, whichever is
+//     shorter, but at least the shortest interval. No delay is longer than
+//     twice the time covered by the looks the prediction rests on (since
+//     the first, or since the last look that disagreed with the older ones:
+//     the job stalled, jumped or went back, and WaitJob forgot the older
+//     ones).
+//   - While the job has been seen to pass a single step of progress, so
+//     that the looks bound its end from below only, the next look comes
+//     after half the time left before that earliest end, but no later than
+//     four times the time the looks cover, and no sooner than the backoff
+//     below would look.
+//   - While the job reports no progress, or the looks bound neither its
+//     pace nor its end (it still shows the value it first showed, or a look
+//     just disagreed with the older ones), the delay starts at the shortest
+//     interval and doubles after every look, up to DefaultMaxPollInterval
+//     or the max given to WithPollInterval (the backoff). After three
 //     looks that found the job running past its latest predicted end, or
 //     six looks that disagreed with the older ones, WaitJob stops
 //     predicting and uses the backoff, from the shortest interval, for the
