@@ -355,3 +355,14 @@ func TestWaitJobLeadIsBounded(t *testing.T) {
 	answered := 7080 * time.Millisecond
 	assert.LessOrEqual(t, r.lag, answered+4*answered+simRTT-early.end, "lag")
 }
+
+// TestWaitJobStillAtItsFirstValueBacksOff: a job that keeps showing the
+// value it first showed bounds neither its pace nor its end, and is looked
+// at as the doubling waiter does.
+func TestWaitJobStillAtItsFirstValueBacksOff(t *testing.T) {
+	t.Parallel()
+	still := simJob{"still-5%", 40 * time.Second, func(time.Duration) string { return "5%" }}
+	p := simulate(t, still, newPredictor(newWaitConfig(nil)), simRTT)
+	d := simulate(t, still, &doublingSchedule{DefaultPollInterval, DefaultMaxPollInterval}, simRTT)
+	assert.Equal(t, d.delays, p.delays)
+}

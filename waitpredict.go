@@ -128,11 +128,11 @@ func (p *predictor) next(l look) time.Duration {
 			p.bounded, p.backoff = false, p.floor // the job changed pace: explore again
 		}
 		d := p.blind()
-		// A job that moved, at a pace that agrees with all the looks,
-		// takes at least until est.lo: look before that, not sooner than
-		// the backoff would, nor later than leadStretch times the span of
-		// the looks.
-		if ok && pct > 0 && p.resets == 0 && est.lo > p.sec(l.got) {
+		// A job that moved from the value it first showed, at a pace
+		// that agrees with all the looks, takes at least until est.lo:
+		// look before that, not sooner than the backoff would, nor later
+		// than leadStretch times the span of the looks.
+		if ok && p.resets == 0 && p.points[0].p != pct && est.lo > p.sec(l.got) {
 			lead := min(leadShare*(est.lo-p.sec(l.got)), p.longest.Seconds(), leadStretch*(p.sec(l.got)-p.trusted))
 			d = max(d, time.Duration(lead*float64(time.Second)))
 		}
