@@ -283,14 +283,7 @@ func (pg polygon) clip(a, b, c float64) polygon {
 }
 
 // endRange is the earliest and latest time a line of pg reaches 100%.
-func (pg polygon) endRange() (lo, hi float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, v := range pg {
-		e := (100 - v.f0) / v.rate
-		lo, hi = min(lo, e), max(hi, e)
-	}
-	return lo, hi
-}
+func (pg polygon) endRange() (lo, hi float64) { return pg.crossing(100) }
 
 // valueRange is the least and most progress the lines of pg give at t.
 func (pg polygon) valueRange(t float64) (lo, hi float64) {
@@ -335,20 +328,18 @@ func (e endEstimate) bestLook(lo, hi float64) (at, worst float64) {
 		}
 	}
 	slices.Sort(cands)
-	best, bestAt := math.Inf(1), hi
+	best := math.Inf(1)
 	widths := make([]float64, len(cands))
 	for i, t := range cands {
 		widths[i] = e.worstWidthAfter(t)
-		if widths[i] < best {
-			best, bestAt = widths[i], t
-		}
+		best = min(best, widths[i])
 	}
 	for i, w := range widths {
 		if w <= best*1.05 {
 			return cands[i], w
 		}
 	}
-	return bestAt, best
+	return hi, best
 }
 
 // crossing is the earliest and latest time a line of pg reaches f percent.
