@@ -318,57 +318,66 @@ func (ap *applier) carryOut(ctx context.Context, p *instancePlan) {
 // create makes the replication of ch: EnsureReplication, tried again while
 // errors leave the outcome open, then the job.
 func (ap *applier) create(ctx context.Context, ch *change) {
-	lost := false // an earlier try's create may have reached the service
-	for attempt := 1; ; attempt++ {
+	ap.retry(ctx, ch, func(lost bool) (bool, error) {
 		res, err := ap.client.EnsureReplication(ctx, ch.InstanceID, ch.req, ap.ensure...)
-		if err == nil {
-			switch {
-			case res.Created:
-				ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
-			case lost:
-				// The list shows the task an earlier try's lost
-				// create made.
-				ch.JobIDLost = true
-			default:
-				// Someone else created it since the plan was made.
-				ch.Action, ch.Result = actionNone, resultDone
-				if res.Replication != nil && isAbnormal(*res.Replication) {
-					ch.Result = resultAbnormal
-				}
-				ap.board.add(fmt.Sprintf("%s %s on %s: exists already", actionCreate, quoteName(ch.Database), printable(ch.InstanceID)))
-				return
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case res.Created:
+			ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
+		case lost:
+			// The list shows the task an earlier try's lost
+			// create made.
+			ch.JobIDLost = true
+		default:
+			// Someone else created it since the plan was made.
+			ch.Action, ch.Result = actionNone, resultDone
+			if res.Replication != nil && isAbnormal(*res.Replication) {
+				ch.Result = resultAbnormal
 			}
-			ch.mayRun = false
-			break
+			ap.board.add(fmt.Sprintf("%s %s on %s: exists already", actionCreate, quoteName(ch.Database), printable(ch.InstanceID)))
+			return false, nil
 		}
-		if errors.Is(err, chreplication.ErrOutcomeUnknown) {
-			lost, ch.mayRun = true, true
-		}
-		if !ap.tryAgain(ctx, ch, attempt, err) {
-			return
-		}
-	}
-	ap.follow(ctx, ch)
+		return true, nil
+	})
 }
 
 // remove deletes the replication of ch, as create makes one.
 func (ap *applier) remove(ctx context.Context, ch *change) {
+	ap.retry(ctx, ch, func(lost bool) (bool, error) {
+		res, err := ap.client.EnsureReplicationAbsent(ctx, ch.InstanceID, ch.Database, ap.ensure...)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case res.Deleted:
+			ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
+		case lost:
+			ch.JobIDLost = true
+		default:
+			ch.Action, ch.Result = actionNone, resultDone
+			ap.board.add(fmt.Sprintf("%s %s on %s: gone already", actionDelete, quoteName(ch.Database), printable(ch.InstanceID)))
+			return false, nil
+		}
+		return true, nil
+	})
+}
+
+// retry calls try until it returns no error, tryAgain deciding after each
+// error whether to go on; then, when try says a job was started, it
+// follows the job. lost, passed to try, is whether an earlier try ended
+// with its outcome unknown (its request may have reached the service).
+func (ap *applier) retry(ctx context.Context, ch *change, try func(lost bool) (started bool, err error)) {
 	lost := false
 	for attempt := 1; ; attempt++ {
-		res, err := ap.client.EnsureReplicationAbsent(ctx, ch.InstanceID, ch.Database, ap.ensure...)
+		started, err := try(lost)
 		if err == nil {
-			switch {
-			case res.Deleted:
-				ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
-			case lost:
-				ch.JobIDLost = true
-			default:
-				ch.Action, ch.Result = actionNone, resultDone
-				ap.board.add(fmt.Sprintf("%s %s on %s: gone already", actionDelete, quoteName(ch.Database), printable(ch.InstanceID)))
-				return
+			if started {
+				ch.mayRun = false
+				ap.follow(ctx, ch)
 			}
-			ch.mayRun = false
-			break
+			return
 		}
 		if errors.Is(err, chreplication.ErrOutcomeUnknown) {
 			lost, ch.mayRun = true, true
@@ -377,7 +386,6 @@ func (ap *applier) remove(ctx context.Context, ch *change) {
 			return
 		}
 	}
-	ap.follow(ctx, ch)
 }
 
 // tryAgain decides, after a failed try, whether to try once more (and

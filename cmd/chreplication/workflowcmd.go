@@ -520,29 +520,35 @@ func printCheck(w io.Writer, doc *checkDoc, instanceID string, scope chreplicati
 
 // printSettings writes parameter values and their verdicts as a table.
 func printSettings(w io.Writer, ss []chreplication.SettingCheck) error {
-	if len(ss) == 0 {
-		_, err := fmt.Fprintln(w, "No parameter verdicts.")
-		return err
+	rows := make([][3]string, len(ss))
+	for i, s := range ss {
+		rows[i] = [3]string{s.Name, s.Value, s.Result}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PARAMETER\tVALUE\tRESULT")
-	for _, s := range ss {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", dash(s.Name), dash(s.Value), dash(s.Result))
-	}
-	return tw.Flush()
+	return printVerdicts(w, "No parameter verdicts.", "PARAMETER\tVALUE\tRESULT", rows)
 }
 
 // printTableChecks writes table configurations and their verdicts as a
 // table.
 func printTableChecks(w io.Writer, ts []chreplication.TableCheck) error {
-	if len(ts) == 0 {
-		_, err := fmt.Fprintln(w, "No table configurations.")
+	rows := make([][3]string, len(ts))
+	for i, t := range ts {
+		rows[i] = [3]string{t.Table, t.Config, t.Result}
+	}
+	return printVerdicts(w, "No table configurations.", "TABLE\tCONFIGURATION\tRESULT", rows)
+}
+
+// printVerdicts writes rows of what was checked, its value and the verdict
+// under header (empty fields as a dash), or the line none when there are
+// no rows.
+func printVerdicts(w io.Writer, none, header string, rows [][3]string) error {
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(w, none)
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tCONFIGURATION\tRESULT")
-	for _, t := range ts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", dash(t.Table), dash(t.Config), dash(t.Result))
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", dash(r[0]), dash(r[1]), dash(r[2]))
 	}
 	return tw.Flush()
 }
