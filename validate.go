@@ -54,6 +54,14 @@ func checkID(field, id string) error {
 	return nil
 }
 
+// checkOptionalID is checkID for an ID that may be left out ("").
+func checkOptionalID(field, id string) error {
+	if id == "" {
+		return nil
+	}
+	return checkID(field, id)
+}
+
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -16,10 +16,7 @@ func ValidateReplication(instanceID string, req CreateReplicationRequest) error 
 	if err := checkDatabase("SourceDatabase", req.SourceDatabase); err != nil {
 		return err
 	}
-	if req.SourceNodeID != "" {
-		return checkID("SourceNodeID", req.SourceNodeID)
-	}
-	return nil
+	return checkOptionalID("SourceNodeID", req.SourceNodeID)
 }
 
 // ValidateDatabaseName returns the error DeleteReplication would return for

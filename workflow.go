@@ -52,7 +52,8 @@ func (c *Client) ListDatabases(ctx context.Context, instanceID string, opts Data
 	if err := checkID("instanceID", instanceID); err != nil {
 		return nil, err
 	}
-	if err := checkListOptions(ListOptions{Limit: opts.Limit, Offset: opts.Offset}); err != nil {
+	page := ListOptions{Limit: opts.Limit, Offset: opts.Offset}
+	if err := checkListOptions(page); err != nil {
 		return nil, err
 	}
 	if opts.Name != "" {
@@ -61,7 +62,7 @@ func (c *Client) ListDatabases(ctx context.Context, instanceID string, opts Data
 		}
 	}
 	params := generated.ListClickHouseDataBaseParams{DatabaseName: opts.Name, XLanguage: c.language}
-	params.Limit, params.Offset = pageParams(ListOptions{Limit: opts.Limit, Offset: opts.Offset})
+	params.Limit, params.Offset = pageParams(page)
 	out, a, err := run[generated.ListDatabasesResponse](c, ctx, opListDatabases, func(ctx context.Context) (*http.Response, error) {
 		return c.gen.ListClickHouseDataBase(ctx, c.projectID, instanceID, &params)
 	}, generated.ParseListClickHouseDataBaseResponse)
@@ -292,10 +293,8 @@ func (r *CheckRequest) check(withTables bool) error {
 	if err := checkID("SourceInstanceID", r.SourceInstanceID); err != nil {
 		return err
 	}
-	if r.SourceNodeID != "" {
-		if err := checkID("SourceNodeID", r.SourceNodeID); err != nil {
-			return err
-		}
+	if err := checkOptionalID("SourceNodeID", r.SourceNodeID); err != nil {
+		return err
 	}
 	if err := checkDatabase("SourceDatabase", r.SourceDatabase); err != nil {
 		return err
@@ -374,14 +373,7 @@ type DatabaseCheck struct {
 }
 
 // Passed reports whether every setting passed.
-func (d *DatabaseCheck) Passed() bool {
-	for _, s := range d.Settings {
-		if !s.Passed() {
-			return false
-		}
-	}
-	return true
-}
+func (d *DatabaseCheck) Passed() bool { return allPassed(d.Settings) }
 
 // TablesCheck is what CheckTableConfig answered.
 type TablesCheck struct {
@@ -390,9 +382,12 @@ type TablesCheck struct {
 }
 
 // Passed reports whether every table configuration passed.
-func (t *TablesCheck) Passed() bool {
-	for _, c := range t.Tables {
-		if !c.Passed() {
+func (t *TablesCheck) Passed() bool { return allPassed(t.Tables) }
+
+// allPassed reports whether every verdict of vs passed.
+func allPassed[V interface{ Passed() bool }](vs []V) bool {
+	for _, v := range vs {
+		if !v.Passed() {
 			return false
 		}
 	}
@@ -571,10 +566,8 @@ func (c *Client) UpdateScope(ctx context.Context, instanceID string, req ScopeUp
 	if err := checkID("SourceInstanceID", req.SourceInstanceID); err != nil {
 		return "", err
 	}
-	if req.SourceNodeID != "" {
-		if err := checkID("SourceNodeID", req.SourceNodeID); err != nil {
-			return "", err
-		}
+	if err := checkOptionalID("SourceNodeID", req.SourceNodeID); err != nil {
+		return "", err
 	}
 	if err := checkDatabase("Database", req.Database); err != nil {
 		return "", err
