@@ -90,9 +90,7 @@ func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
 		return nil, nil, apiErrorOf(op, resp)
 	}
 	a := &reply{status: resp.StatusCode, requestID: resp.Header.Get("X-Request-Id")}
-	if req := resp.Request; req != nil {
-		a.method, a.path = req.Method, req.URL.EscapedPath()
-	}
+	a.method, a.path = requestOf(resp)
 	body := bodyOf(resp)
 	if !startsWithObject(body) {
 		what := "an empty body"
@@ -117,11 +115,22 @@ func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
 
 // apiErrorOf is the *APIError of a non-2xx answer.
 func apiErrorOf(op *operation, resp *http.Response) *APIError {
-	method, path := "", ""
-	if req := resp.Request; req != nil {
-		method, path = req.Method, req.URL.EscapedPath()
-	}
+	method, path := requestOf(resp)
 	return newAPIError(op.name, method, path, resp.StatusCode, resp.Header, bodyOf(resp))
+}
+
+// requestOf is the method and escaped path of the request resp answers
+// ("" when the answer names no request).
+func requestOf(resp *http.Response) (method, path string) {
+	if req := resp.Request; req != nil {
+		return req.Method, req.URL.EscapedPath()
+	}
+	return "", ""
+}
+
+// requestError is err about request r: "chreplication: POST /v3/…: err".
+func requestError(r *http.Request, err error) error {
+	return fmt.Errorf("chreplication: %s %s: %w", r.Method, r.URL.EscapedPath(), err)
 }
 
 // readBody is the body of an answer the transport has read in full: the
@@ -182,7 +191,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		took := time.Since(sent)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, fmt.Errorf("chreplication: %s %s: %w", r.Method, r.URL.EscapedPath(), ctxErr)
+				return nil, requestError(r, ctxErr)
 			}
 			if n < attempts && retryable(op.idempotent, 0, err) {
 				delay := c.retry.delay(n, 0)
@@ -198,7 +207,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 					err = errors.Join(err, ctxErr) // the context ended during the wait
 				}
 			}
-			return nil, fmt.Errorf("chreplication: %s %s: %w", r.Method, r.URL.EscapedPath(), err)
+			return nil, requestError(r, err)
 		}
 		if resp.StatusCode == http.StatusUnauthorized && c.reauth != nil && !reauthenticated {
 			reauthenticated = true
@@ -268,7 +277,7 @@ func (d doer) again(req *http.Request) (*http.Request, error) {
 		}
 		body, err := req.GetBody()
 		if err != nil {
-			return nil, fmt.Errorf("chreplication: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
+			return nil, requestError(req, err)
 		}
 		r.Body = body
 	}
