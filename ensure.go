@@ -258,7 +258,7 @@ func (c *Client) findReplication(ctx context.Context, instanceID, database strin
 }
 
 // confirm looks at the list until it shows the task of database, for up to
-// the confirm wait,, and returns the task, or nil and the last list
+// the confirm wait, and returns the task, or nil and the last list
 // error (nil when the list answered but did not show it).
 func (c *Client) confirm(ctx context.Context, cfg ensureConfig, instanceID, database string) (*Replication, error) {
 	var found *Replication
