@@ -94,8 +94,8 @@ type CheckDatabaseConfigRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID *ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID *NodeID `json:"source_node_id,omitempty"`
 
 	// TableReplConfig The table scope of a synchronization (Huawei's
 	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
@@ -117,8 +117,8 @@ type CheckTableConfigRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID *ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID *NodeID `json:"source_node_id,omitempty"`
 
 	// TableReplConfig The table scope of a synchronization (Huawei's
 	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
@@ -140,8 +140,8 @@ type CreateReplicationRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID *ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID *NodeID `json:"source_node_id,omitempty"`
 }
 
 // DatabaseConfig The value of one synchronization parameter (Huawei's `ChDatabaseConfigsInfo`).
@@ -291,6 +291,10 @@ type ListReplicationsResponse struct {
 	TotalCount wiretype.Int `json:"total_count"`
 }
 
+// NodeID A node ID in the form of `ID`, or empty: Huawei's definitions say that
+// an empty `source_node_id` means the instance's primary node.
+type NodeID = string
+
 // PendingTableReplConfig The table scope a change in progress moves to: `TableReplConfig`,
 // whose properties are both `null` when no change is in progress (as in
 // Huawei's example).
@@ -314,7 +318,10 @@ type Replication struct {
 	// Percentage Progress of the current stage, in percent. A string such as
 	// `"100"` in Huawei's schema and in every official SDK (which refuse
 	// a number here); Huawei's own example shows numbers (`0`, `100`).
-	// Servers send a string; clients must read both.
+	// Servers send a string; clients must read both. Huawei's schema
+	// puts no form on the string; the pattern here is ours and admits
+	// what the Go client reads: a number, with a fraction (cut to a
+	// whole number) or a trailing `%`, and `""` (0).
 	Percentage wiretype.IntString `json:"percentage"`
 
 	// SourceDatabase Name of the source database. May be left out; `target_database` then names it.
@@ -323,7 +330,8 @@ type Replication struct {
 	// Stage Synchronization stage: `wait`, `failed`, `incremental`, `full` or
 	// `other` in Huawei's schema; Huawei's example writes `Full`,
 	// `Incremental`, `Wait`. Compare without regard to case, and keep
-	// unknown values.
+	// unknown values. Huawei's schema and example never show `null`
+	// here; it is admitted as for `catchup_stage`, and read as no stage.
 	Stage *string `json:"stage"`
 
 	// Status Health of the task: `normal` or `abnormal`. Treat other values as
@@ -440,8 +448,8 @@ type UpdateDatabaseConfigRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID *ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID *NodeID `json:"source_node_id,omitempty"`
 
 	// Value A JSON document in a string: `{"black_list":"t1,t2"}` or
 	// `{"white_list":"t1,t2"}`, the list type of the task and its new
@@ -2697,152 +2705,159 @@ func (sh *strictHandler) ShowGaussMySQLJobInfo(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17d9s2tu9XweI9Z9WeQ8nUw7Isr1l3uXE6cfM8sTvtnDBHhEhIYkwBKgHGVjP+7ndhAyRBCpIo25lp",
-	"evtPYkkknvuF337gixOyxZJRQgV3Rl+cJU7xggiSwqdLygWmIbm8kJ8iwsM0XoqYUWfkXF4gNkViTlCs",
-	"n0JijgWaYw7fPkvi8OYFyzhBlEWk7bgOucOLZUKckXPcJ/1uZ+ANTjzSH5KT4Smenngnx6RDpgR3pjHt",
-	"DBzXiWVHSyzmjutQvJBv5p2N48hxnZT8msUpiZyRSDPiOjyckwWWg/2PlEydkfN/jsr5Half+dHlhXN/",
-	"7zrvUvaJhMI2Of0TKicpCMVUoJjCp5TMYkbRQa+L5uQORySMFzhB4RynOJSrd1idb7eHj73OcT+c9k/7",
-	"JDzF0WA47J2enOJON5p42D7XpRrFE0z1l1eYzjI8I+tTzX+REyVpylK0IJzjGeHtfFRzgiOSluP6pVU0",
-	"Z44jIlOcJcIZOYS2Mi4XgGYLZ/Sh+PzbvBVS56PriNVSNsRFGtOZc+86d60Za8lvW/wmXrYYjA4nrSWL",
-	"qSCpM5rihBM5lZTwJaOcAIE+S2JCxXM5bPkxZFQQKuSfeLlM4hDLZo4+cTnTL+V+fHFgpuOQRXIYF99f",
-	"tbtDr3valWOGXxZ85oyc6zlBERZ4gjlBESMcUSYQuYu5aMtRN9sDGN57PWznXk6iugVqFmr1XcSzcI4w",
-	"R5iimH7GSRyhgisRSxFGi5jzmM5QSjjL0pDAWP6GBbnFq8euxfm7y7/93PZ6Xqe2Fpc0ZGkKTHH+GuFM",
-	"zAkVulUU0ylLF/D3Uy7MOdUkiSm/JSmJ0GQF/Hf+7hLN1IQlS05TRkXOqZykn+OQjFDf66CDCY58ylJE",
-	"7paSe5BgN4S6aIIjxOMZxSJLyaGL+l4PHUxZOomjiFD4oo8OKFO7cf7u8tD1ab97ig7EPGVCJCQ6dNGx",
-	"10WYRuhYvq37RRlNCQ7neJKQwzaSJDRh0QplPMNJsvKpEpAxR3yOlwRNMoEWeCUpa4RESrBQsxBYZBxp",
-	"YQqr0PapXNsrkn4m6ZPQvOd53nFtn1XzaIrjJEvJU+6mblnNBcSSfhU4eU7CmwvNa88Yncaz9+TXjHCx",
-	"LrJ+lnpGMBTKd9DBiwzfkvg7jgJo5Nnc2sz3LFoFIJaXKVuSVMRKhESTcQjPcYsaKPjuM04ywmWnn7Jo",
-	"Rs5gV0pliRIyFYhlAuGUqEcidBuLuXwuTpEWjaoZkKuCLPiuFa3OQ+6Elps4TfEKdgb4f5zLqLES0F8c",
-	"nCRvp87oQ7P238i37j/W90t+XTAVdFQIw7bRuamRG3ct9dJah6W21d39DWecX3wvGRO9Xl3996vDwtgw",
-	"RyDti6/Qu2wWHWCUEhyhlABvHbbRK73VrqKBNF7gdKUejjnKOIlgbEIKgLF8TdPXrt2+li+8J8sk3+57",
-	"U+l/sC33BgJwTaK2jaTUwGwiLQw5XuAdGMMTcd96W0/CgvkerWg4TxmNf1Ma6EDK0AlBZLEUq8M/WexP",
-	"FmvCYroNvpn+pP6GZ5B6JEuB3kpV0JjUDH5Yp7Mn5XW+P/NLuwNWRtsPO7m/4D9O1hm6NtI/2eV3wC4P",
-	"oDArqdQkppVhQFTLsTO6LqnLw0xFd1Tb5Zd0ymy6At4uhPBm8ih6caUNHbyKuSgRCdnX95iTQrkEKIm5",
-	"4CgWsse10ynMZ72/v8uvXYSRehLdzrEg0sStDOA7jmSD6CDwnY7vBC4KfEee4X1HTbDWXW2jjAnnA9m9",
-	"LaCKC1vcukcgvBZEnZtwwUffcdOsLXbIp8G6Xa2aDw5dhBPOYNZBIZ3kkTBQbQvMb2QTFQkqTzNrhkBd",
-	"ye7B/pZtKyTjGGyVcUp4lgiLkH9LzfVYkrRcgwdaEvkGZInYKew3CvTasJtvO6AwOzddMueyal5tY0mj",
-	"cRtjmmNd7zzgWRgSzgPEUhTIw2XQRtdw2mViXlp3mCOcnz1dQFsACfFpcQK27PPeMmEfJi/lmTrWPYhj",
-	"3erybNvJN9ZpnCttU6JRsvkR6khVPOgbwKOLMF0BqBAcgajx5b/tAGEaAQeKlCWV5wHSopEUYDGVwmyJ",
-	"Q6JWeoHvXhE6E3NnNOi7ziKm+ceOXHUhSCoH978f/vfI932/7ft3ntfy/bvOD75/d/KD/PP0h49/2f47",
-	"+vgftv3IF6QQ0na+3VO9FK1pBYOefybpSu9wzAth3rYKp7Ea5RqNSPnOpigWXLXkouAKmlH0fkkFmZE0",
-	"sEsphQ2MN9DfhQkdlOhg0AmkJWDTPLKHww1dGS3bLTuTTQDybD8JxxkDX+C7sdy0sZhLO4YHm7lxnGI6",
-	"26R4pbZGAt8QPkI4kaSIRfyZcMSJ7FYotDD4Z4AOAqlu/wkQstRWLPUpoKthkvH4M0HQDWyg2iiOgteX",
-	"b1qvz3+RL3da3eDQKnq2MX5JLvUtrk6uuis2yVAF1tZFQxUkXSdcE/ervwxtI/mbsUMlHh6gacoWJqwK",
-	"9FyCxMYDGo+17qYBMNpHoH0OuX8lMZwSQeluCHYLX2OyZre2dbU5fs4piiNCRTyNSTpCCRFKSEbxLBbc",
-	"RUELJCkKxoGLuMCpAPaLxRxh/TSQFzyPDnrd1pzcoWXhTuJu6S67vOD5mvs0aOISC1wUYspoHOIE/fTT",
-	"5QU/3FNQn7f+B7d+81qnH8s/x62Pf7FK4B/ZxLpCOJe5LOPoE5uYkvZvRPzIJlK4XhAh1bzNVIDTZmQT",
-	"QUTtv2z0FnOkn1Q2fNfrDFvesOUNrjveqN8Zdfr/5Q09TwpCukI/XT/zKZtOOREu7AjLBApZwujhmYKF",
-	"0O08TkjRQczRhMjt071ssC4IjXaOFZ5xEZeiT3lCYMS64aDafyxQmlG7YJWkly8TjqJYucHeGcunvH91",
-	"HSGXmisHbESWhEaIFaM7Q9OUkJYcl9FnyQfS3BqnBHO7VlgVs5QPkiifTEYTwjkKlKcikMsZ/ABP2CV6",
-	"bFnEH9kEXV7YH9dsssvuBmrTj97nLkpbP/KXUsjJOclFVUYDLBywM4k2HQKXKZMWrNVZPEvlUsBhJ80o",
-	"lUT1iU0MkTrw/jM4kwc/3wmUxXsbbzi1qPW0z0H91kbBM7ZYJkTSlhJHeuHB/TCNKU7ahvv1nTLvHNd5",
-	"rwbnuE7RgOM66mWLX7YmWwEj0OpNj9ItmNnYMZuwldt0sf1EWsIdawIG9ifEaRoTDm4W+VQ4lwp0Xbx8",
-	"YpPxZmI7Q1OWJOxWsiHI7eBqzm4B13m9uvo10dILaLgqR7cvju5109wNal6fuRFBoWUfS284YnR9craJ",
-	"XZYaxUpRdp4o3pI/71as5ebbpvgq5mLNxObb93uj5c6rkMQOQ152XWIRVu9CNaplfSTl73sf98vTyc5j",
-	"fmUcuxZxy9q9hXO7Mo4q50G+vlLfY050S9a1yXuzr0utdeDOmEPnlYVao7i6E0UwgZNxyDJqwQbeZIuJ",
-	"NJvK2XA4iSYJ9MTRAbD/AotwbgBMckxqTkrjQnCQ6HUV38YLKfu8YijasneMUBNn5NzGKZF/ti+pMH9q",
-	"xYslS4UCHCX7O7NYzLNJO2SLo5mUFdGkJRhL+FE4T0vY/ChvUPm/bSgPgPLGcmwiBAOMb0gLdX4SmN9w",
-	"O/MYje9iH3InxoLcCaslWGpQLbm34ONKiOPplIQC9K9P9QgxSgkoXxdhLdVle9MEf2Yp4Ku3sQjn7DNJ",
-	"4fSGApolSaDsNfknniQkt4zWaNHYno3+HTmMjdS9TQwYC/kIulcDMGn+myFrc4a1tXZL2rERubZK6j65",
-	"LR44HrIlKUkkpvJgpUyvBfsM4RkjFNQaDFyf3s4ZJ6ikazCTJkwqf6AkdCuNecqKlnml8QMsP/u04CQd",
-	"VHNow7DB1WaHiYJJgsObcRJzoXCh23ksiPps0PX20bSb0LxyA25Zy8KPTskt+D726n+z4N8wMrtGLJeq",
-	"GLGNUEweawQBSnbaKfc0/mfsquJppEfIEQFkUO/uygVQtXiY3dKcDHyaECzJL6j5zwIwVQ/AWxcInM6I",
-	"MH6TcpHg6FAhs5zQSJ4YpZLLlmMu8IyMEOzHmQ4XU8PD0SIWHKjXRn6VBtaX65n8uZUtEfzuFjFKBf5O",
-	"I2VbY4gwZFM4382IPLzAYHwaU1RnhIaSeEnSkNB8YJiutGPUACjQXz54rdOP/4X+8p//F1lRiS910bfu",
-	"NzUPZDCZLE0JFfmcJTGrkbTReY6glkCM73Q8Tx7TzInmi08j+bWiDDadxmGME3R18RId3M7jcI5SMs04",
-	"8SlGVEn3OUnJ4ZmVbhCfs1uuH+ToIPACFwUdzwOyVNFyHEnCKFDpMxRCrChHi4wL5QcuKWGTClBQ9BMr",
-	"Atkaj25aUTydkpTA2Qbki7ks30nJHJEEHWzkwfa7gioOAYD3qd4SudhqPTnK17PGCwlnOUOAMNNLyaYG",
-	"Wxsr3kbWVXWR2jzZhNxLgKV1tKUllKG5UxK9VkFJeXTgmUUMCBC2YF9vAB42sPJVTeppkRHc4liqk0Ch",
-	"NfKvmIYpeP1wAj+AkGepTwNAImyUfrbG4+g2jYUUcj/I112fBpfVZn+W/bbRM7ZYSvWaI3ApmeE0goAx",
-	"zIkLu3pDyNKnGb2hcnOU6GkoQzahIy8ITsS8iNbH/GaEAiotqETpWjzRnzb4HYvxGG5HtM3rWNvJ7ZRh",
-	"ZEMUh6pYSHo3AmmkbBFs91G83rOBxihaqYjaHSq16sy3mwwVx706nG/XuUW4wMaOgsOtAQAxnbKHedx1",
-	"+LHrxHycR0PN7W6kn+cEaMA8dIiatblu/OjFnDCWEAwyIsFcjJWvgU3H4ItSXW+GU+UrW3pVvGuedZrw",
-	"BiW3471j4jaY4RujqR4TIGXj57WAqQYxUGfIjPZEB/WwJ7v3Uy2NpKx94vwMiVLC+CS3AdQrec5THubN",
-	"6IPCArcGjfyLI4rzDXFrPFldRtugLJy3iTS3sY5NbF3N2e2PbLLFF4o+sYkVEW7gRrBButZhmJGczeQl",
-	"ozl1WY8l0CDfEfmmli/c0O0LdmsqmUkWJxEv5Yqbe1bDBINBFbw7f399eX359g36/h+gzp+9ffXT6zdX",
-	"UpW/fX/x/D18j4Kr89fvXj3XH969v3x9/v4f6OXzf2jHw/X1q8A1rOf8VRRHwUbFKSeyXxw1rFCDqFC1",
-	"yHqu6yGia4q0GIlbXd8d275vfJ1VsmwmhTVVuSvC9okC5swl2D9mzjLJJ5eCdglWj6DbMo+GG9s8gs4y",
-	"6507+zShdGAe3GqDojoAaT9ww/0IHaK3n0maxhHxKYwF5d7abWwaNhZzG8Pj6hy/g3ub2L+b2LZBnF0p",
-	"STYG2aktVRF2kO2bacAsMIP0AnRgCb/z6eb4O9Q4/O7wdxB/tzcwaz0X2COIa20rlTeq2FSwhMqMCHx6",
-	"YGKnZ4gyDWNW3jmUDMFosqq8aICsh+01RIfjFUcYwUMAhCpkRW6+7sL16RryB7+0VAZUgeYAgicPjWAk",
-	"MkoqYIVPNVARi8fAxgeb1uiwjiijg8pSHJoRAWWLjuuU71hTs5tjyQnkRe8j8ZVGfxqY+KdlhAVpmEJ6",
-	"raHvnfSrzrWihmvx73waqA63p5tuOeN+nawYE034M0Vm34yyDTG45+jHq7dvUMTCDFS/EtTAISMUfPEN",
-	"fvKdke+Ijiu6vnOvUbYvvsFj1QfcgnFUkohx2lRgs+CSTn2qZVE1uDVkiwXmkFniO8GoEIs677xsVso0",
-	"X27CqmheSbImYa3WY6IBPm1KSpF7TcIsjcXqSu6hIv/zl1cvLSv88ujqZZmRL88dFy9bL16fP2tdvTjv",
-	"Hg/QORg9f/1y/vLeRVfxjJLoBdSl4H/9Mu+czbv6a3j/r1/m5O5eHmskIWVyuVgeHl1GUKaKVdHBgog5",
-	"i1z00/tLF3EGUWC/ZiRduT7l0BVSNTC4i65enLfkePROTVi0OizdKLpJafn90rqKbloXWBBQQ13PG3gd",
-	"r3vdOfb63vH/BC7CAi0YF6hzjBYxzQRI0qnevDxmdMaI8j4Gv7R0WZLWZRScIUEWS5ZKMg5TAjGrOOEI",
-	"RxF0rRe+dc1uCNUmnrWYx3km5izV4q6kBbyMXxKAHS7PX0MjFmzm/LVknVQVVRiVfqR8ceRAMqAGPQ69",
-	"jGY9B5/KZoJ3b6+u0dHn3hHOxPwIGuRBG/0d6l9IUdLtoznLUr5lKr+05GRUV+szuYegQgUrSkMMh6AX",
-	"9LsVNwda4JgKHFOScsd1sjSRvQmx5KOjo2aeEme9/EEpmhG2ScmDa5ylGb/4/tDAiKlglSI70pAyzvkv",
-	"rs/faZnnA09aFZjvHLpKGkiZEpGECILEnPE8BkPB8jowzhqBR3A4zwFLiNXgKKMiTlAM5qvcllcgboyw",
-	"Ia5zvyTLmZqp8DLWIr58Whu8q5PMjefgVctp2gVvmmxDC7fKz2p+evgHLEVcsKX6HNPZIYhZwxRo+9Sn",
-	"55USJyPlMiKxQowpVEEBMpXaIDBJT1peE6CeCKLjt1G4WzKMHMM6wyhO0XxzCKVMMEU1cYkOatLyEAZV",
-	"Ye0ACTZTeLeUViBPCgGlsJyKgIE1UMkxZnpBrcpKEZQplVwZe+87LvLL8Hup6do+vW5WuQXA3bw3Cusi",
-	"be6DvteBQi2uT/te30X97imUYJH/9LQM1qkJd3d3dwGkNSiK4WxBRLwgXD2lXD9SdPsUqrDwmmNV1WGR",
-	"JznKaKt7d2fUY8ndQmXSjfLHRyslmpI4JBoVykXsEodz0uq2vTVhcnt728bwc5ulsyP9Lj96dfns+Zur",
-	"5/COtI9jAXWkLFKj5lla4//zd5dSR5OUKzHUbXuqTbYkFC9jZ+T02l6758CJcg46WlLpl7L61P1RLn34",
-	"0RfDDLg/CmXnc9n5USWUcEYsNvcrSLGtCojGpqOKHoOosVplMRQYQwrqssbVaY4zItUtRpIKXFA7EPYK",
-	"O1ZEsV1GepjrqcKOW6mN9qFhEGPeuatS9TqeV1TVAgOjVF5JvIiFvZ5Wx7MFg+E7FQzW8TwjNKyzFhrW",
-	"vLqW22RSgiHZCJqQKUuJFuOFUtg0O5WXYZ+et1+o217zwVKjPZcH8r8r096WPnFeDXSVU5zGidD2IujN",
-	"ycrwiOfnAMVgESPcp5QJxDH4hkC4LHGqM6uhSQheJbyNniuPFUuLoIAc9/BpGTdgDRfJzVUFNEi9K9uS",
-	"tmUF//xrfuy07UMdKbVVb1sHnurng4+1Mmxdz9uvFJUhLHIwwvO83rh/MjzuHntSGMG36tjkeZ2Tcbd7",
-	"3D0enPbrP3W7Y+/4xOsNhx3LTyf9QW9w0h2qtOolTsee1z/pdTod45tB/3jQg5bzb069bqfb6ZbfdLr9",
-	"zok3NL/p97q93nBgfHPa94bdngdHITPws99tXETLHgJuK6alQOA22hINnptZMJg8IMlkZjjz9tXm2UZV",
-	"bPKRWWjv3nWOm7xjFior81x3v1epZAenyGwhj+taNtc0iE4NoWhSRT8ALJoBgT0zTUHn4/2aKLeNp3zk",
-	"qCwUKUXKjoeNmpkNni4LM97LcT1K8R6ZgVombi/NfUv8kGBLbiTSlH6qAg4LzDAlLErMa0096ljbIodK",
-	"kZ4uBypl4zSmMZ+T6MynBcBxQ8iSg/W0TMnnWB41lPkNB2BtAeYGpjAzhHxaZAVxmEYOqlZV+QVMfdNo",
-	"d6r0xrjadln74OKdVdzv8VI3T4xyet7JyTTqD1rd026/1T/u9FqYeCetYXeCw5PhcIBPw+aF/6qpXdtk",
-	"1XVJbEXypdy/ZVnZERIzKQrUWINvTkJJrtoWUPTtiSXXWWYWa/4ZzJDnoZPKEWCrzAasXhUmIVvGEPEX",
-	"wOk3UIUXNmKs7naM9UCbT6VPRMwJV96gbdirdpCoh89Q/iHHWuEYqvZReek2I7UHWDsT+I0UeD41XTaH",
-	"u8VZmeO4wDdEJ8eors+qScPuplJGa4F2gQov9mlQD8cZISmEgsI8kEPXwW4UBdZIHXl6D7ZL08CUxEb4",
-	"rTzwR0SKfxX1sMwmSczniIKRDenSyk1WiO4zNf/c3FWolM7YrfhgUAMXjE0tbFdiWlzrBh5m10pjGSeQ",
-	"62VzuDgnJxj3vdNBOBl2+3jQmZz2Ijw5DrHnkTAcTmPqnRTI+shZp36cRbEYJ2zmisVyrKK5fee+udDe",
-	"5i2rJflIarl/Mt3TDfvEm/ZwaxidTFr9qUdap3jQaR1PemE36hBvenr6tXRPEdKp8/6BHf4wqkdJ5LVY",
-	"0iKX1iqZt+ijB9qjaTVdZwcUZE9aXI+aXkd6bMhOuyGaY6YUNQZ2iiy9Pwqooyb0DQE6j7KAlfNdmxe2",
-	"ih5vdPaI1EhBGUAfuHleXFhJnuKu/h9SojBVoHKItX+DUAGKPs+DWEsOG/l0PZkHJ4kmfq7ByZK/1/An",
-	"EuXYkGO4rsuEXTnqev7rh7UUMfWUmZvlWdJeHEEgWES/5PyQJUmZeDBy8vQKx5IYod6VlLiza6D7vA8j",
-	"wcTsaktHVdBoOB50+if9/slps86Nrn/GsXhQnwZQdV/HgXrKJQ5ODgjiLLb2XMsxXvGD5EDfY3bXiSuL",
-	"aE7X6XieY9vqwnSxNtFkTVQLawvQub/fCwmz5sA3BcOUdNuEgcGv3yb+tVGXc0OZmxru93y0ZLborCvl",
-	"YC5BF8hFpUbuFBg129xFMRVMQU1bjYgmUNOGajRQ94YbySHVujI+3VRYxnIiUfWXd9kpDz6WWFi89s2G",
-	"c0qTDJFR/YvGLL6x6vRXPYB0hmQ6JKTXmgyHXqs/PO60hqcnw9ZkMsDhJOqTwenx1zqAAEJQrzv2hzl/",
-	"wHQaHjaq8unxRw0D8LaeOK7mOYZQyiLXOCvVcjMKtVE5SCmBshPgUqVp3DKZvgADoSGwF/OMQhfFU4Tp",
-	"qo3OSwxJ4WOVcOhKALQWMEUUtBGAlqegGSWNGvu41zCkfxVCnnsj//0wuc6/UHFBdRttS5ZouaGmsbaW",
-	"zlrL1yksrY2Vqj/Us0Ecnf3hVIuwFiVGY84SmNk4IZ9JYoBI//3T8/f/GF+9OX939eLttfI3refIqoXf",
-	"ktGqzM6NqaZGHHs1yjwPI/9QYlfy2wK9AivlMWDZmlqq5SqOPnzckEO5e8wfleFK4OInS4S+HTRFc5ZE",
-	"XJ8euarzEWxcWlVBcXMFFp8WBWlYCn41lSW8xzHRNdt8IMluPGL9e6jYbdo0obA/nOIlnzNhTBqK8e/f",
-	"UjjP6M3a+PZsq14M2Wips0czEK82ptmCpHE4Vl6TMebjsjxU3ioAKfsMMKbjSUwTNhurK9Qk4/IxJyGj",
-	"leEOB9JW2W/mKbuVYxxPsum0Mkq4meyRzZmDGzyovclKkK3je2yLliHu3eQ0yfh8rKpNx0bJ+ZG0A71N",
-	"Yh7I4InkvHoyl5Xy01NL8uOTyZTgcDogw6hPJoPhMcGn3knvpNs76U96x5TBe08p7RsfADaX0tjpCa9m",
-	"yn5rju65DhW3FAd5iLfhjxWUY55Mcg2q8gXrt+z+7sGYH7NoRvi2aq0YailV6pfAPaWKj8u4RqMst7aw",
-	"5clHzGM6q+Awn1SP2q1vXH463X2Rz0jlNZjJOEV9NtnzxksZIeRf5xvoAUh7L6Yznscex8qbrW/rRAkR",
-	"aMUyJI8TqxHCKlHLejoUuVvfcj5T3oLyqAcpxFFxbU5lXUNMi1MITVZl3gJ3ES1i0cFLTPWlQzsitg6t",
-	"cBTc5Pc1/OPGTX8fvjz6BLPpdr5tRuq/TzE9RA81htI2X5/6NcC07etdCdb981Dw56Hgz0PB7/BQsB+4",
-	"Zi2ytsPArdRKgQRC4wauby64RhoGNvi3sBIqReu/alxNaVIuzcuxdoTamCZH6UmrT2eOOTrodDTKuRj5",
-	"tJC7COSaiwpx6SItoVykxAFKidQgkHGpqBnx+DeooQEkCUE6h64iBjDFwIJZLYlbNcdU8U+436ExfF2W",
-	"4n+0eqteGfChcvmXU5RTrd3cVVdD7oabvGrrmePJr7EgaYyT+DeiytAQaSKr+y32UIf5nVnO++fnF+Nn",
-	"b1+/vry+fn7xT/j405vyCzXa9+c//9OiPhvNF9RafZbaC2TQiIrwJKjaTX0Z2k11czHB8lKvRw45P8IT",
-	"BOpbVXzEKU4SSe0qwDnmaIq5vjuwoeZvMtLLQhnXh9pZG+crnM4IF2YUg2K/nISmWZLUGbrd1LooRttp",
-	"dZsvqJpVfaSqwqo2PXQUNyTPFhes3ebXJ9nGjPgyKY82KglebU37gUbO47ZCmTHuuksxFXI/1mVfLNUC",
-	"GEOuzlKpTRCHIVkKfoY8qT84ogxBrGD7YaZWMT2v1T0+7eYGQ7PZ5XZVfX6vGRdImk8oxOEcqtOiBVmw",
-	"dAUsXRY/KyMHV1BZ/zaNhSB2yrNbdwbtdUyLp9kEBg+bgJlH9og58KeZRGk9WqcBRuJTbsQGO9YyiYfs",
-	"xQOm8eDt2GQ/P3Yqx7ZZvGIUZLA0ZDTOKfBqfUogAxZxksSaVdt72On1ke9jsO+4iWmXzW5ehfStJoc2",
-	"vVjq/0s02ihd961C0bhe7ZKl6kQhOSsvD3Mwt1XE9WksRtsK4aIGdXB9uqEQ7uFWhPuc54GBW/HVQN2C",
-	"tBOH9qkViG6A55r1i383YK77ZR8QrCn0W4Eif5fQr1F9sQL95h8qa1ytyeoYxZadapVVh0+kadrZT3cA",
-	"nVQqEH89CHn/7dtWnXgdTK6WvEVmxdt61dinX8iNpaL3h8ysVZW/WfBMO7OskNl3a07GrwuifanQ3v3u",
-	"WgnVePRauOc+Wb4p0feV6ZDgduPKBfWA8CeJiD4JPdLHx91Wf9obtvq432vhDu62uvgEn0T9yXDa6fxr",
-	"IqLV+v9hIqLVLj4oIvr3aYC6D44ARldLHOqaNJTR1vnVs8tLn+oL1uGMl5AZTuAByIebkPyarhahIYvU",
-	"6UoB2fmNVxBUDDdYfeWYYpu4+cQmvEG8ORdYqISV9ZvTa/dRU7jdUAGoLM0LNWqZAsbtuqSwJpnsCtwu",
-	"7922hWWDEnzYukmKepJCJZV74p1NV787xfXslUcG+SOefqS8VN28VlySChcsJcZVhnlJz8WK/5pUCucN",
-	"Vdk8QiPISpV26Gm33RkM25121+uNej1vUFYdfZZkXN8KnJLc8IxU/HN/SPq96bQ7GE77oUeGJ6eD4240",
-	"OCaDXuRNJ9LibH9egBCo3M3uOOoW9WYpLNUr1JXN2if9bmfgDU480h+Sk+Epnp54J8ekQ6YEd6Yx7QxK",
-	"MijVZsvrlPdIN0xWKq5Ld8ycwfLa8eaxDfVbX7aolG8yiA5LSWAogh/Z5GsrgAqmYNRpho7Kgr/yGJJX",
-	"bP7wEQ5d6v48i0h5T2aQOaPuWs25BM0ZF3nBWFWhU3NYG+60qpXW1T99SaGx+/ZiNYdo9jBhWdQO2QJO",
-	"gWlclKRXD1br14W0RVkq5q3+GnqnYuPRM9kcUu8W15/ntfErr4e0xVkm5reEi1ZXfUEwF62e8WOrI+Vl",
-	"pl4rnsRL9av5uGq4a344rT8KJ1XcmqT4tziBpot++g4kIjx26acsBfG2ZQuKRx63FZWJdR60HSJtwZJ2",
-	"6uu09kVlWaHA34K09KNPsm6tXavWepI1mxpUtf96VV7PqfUYrtqqkl9J1z1Yno+FBKqv08XGhGOob2zP",
-	"xK2WsC61RbtUMNXLs9dKwtdsJV4Ul5uslJEEWcHaTAKobUNqXlqicfVCz+Vg4AIwd9st+JvKWbu2WtbG",
-	"qXY9JlQnBsapwvm4kSpYATaLYtc+NWq5wIlR3ZapFXLlbHz/8f7/BQAA//8=",
+	"7H15d9s2tvhXweHvzandIWVqsSzLZ84cN04bt9le7E47L8wTIRKSWFOASoCx1Yy/++/gAiRBCtpsZ6bp",
+	"6z+JJZFYLu6+4ZMTsfmCUUIFd4afnAXO8JwIksGnS8oFphG5vJCfYsKjLFmIhFFn6FxeIDZBYkZQop9C",
+	"YoYFmmEO3z5Lk+jmBcs5QZTFpOW4DrnD80VKnKFz3CO9Trvv90980huQk8Epnpz4J8ekTSYEtycJbfcd",
+	"10nkRAssZo7rUDyXbxaTjZLYcZ2M/JonGYmdochy4jo8mpE5lov9r4xMnKHz/46q/R2pX/nR5YVzf+86",
+	"bzP2C4mEbXP6J1RtUhCKqUAJhU8ZmSaMooNuB83IHY5JlMxxiqIZznAkoXdY32+ni4/99nEvmvROeyQ6",
+	"xXF/MOienpzidice+9i+14VaxRNs9eeXmE5zPCWrWy1+kRslWcYyNCec4ynhrWJVM4JjklXr+tkrhzPX",
+	"EZMJzlPhDB1CvZxLANB87gzfl59/m3kRdT64jlgu5EBcZAmdOveuc+dNmSe/9fhNsvAYrA6n3oIlVJDM",
+	"GU5wyoncSkb4glFOAEGfpQmh4rlctvwYMSoIFfJPvFikSYTlMEe/cLnTT9V5fHJgp6OIxXIZF99ctToD",
+	"v3PakWuGX+Z86gyd6xlBMRZ4jDlBMSMcUSYQuUu4aMlV73YGsLx3etnOvdxE/QjULhT0XcTzaIYwR5ii",
+	"hH7EaRKjkioRyxBG84TzhE5RRjjLs4jAWr7Dgtzi5WNhcf728rufWn7XbzdgcUkjlmVAFOevEM7FjFCh",
+	"R0UJnbBsDn8/JWDOqUZJTPktyUiMxkugv/O3l2iqNixJcpIxKgpK5ST7mERkiHp+Gx2McRxQliFyt5DU",
+	"gwS7IdRFYxwjnkwpFnlGDl3U87voYMKycRLHhMIXPXRAmTqN87eXh25Ae51TdCBmGRMiJfGhi479DsI0",
+	"RsfybT0vymlGcDTD45QctpBEoTGLlyjnOU7TZUAVg0w44jO8IGicCzTHS4lZQyQygoXahcAi50gzU4BC",
+	"K6AStlck+0iyJ8F53/f948Y5q+HRBCdpnpGnPE09stoLsCX9KlDyjEQ3F5rWnjE6SabvyK854WKVZf0k",
+	"5YxgKJLvoIMXOb4lyVcchTDIs5l1mG9YvAyBLS8ytiCZSBQLicejCJ7jFjFQ0t1HnOaEy0l/yeMpOYNT",
+	"qYQlSslEIJYLhDOiHonRbSJm8rkkQ5o1qmGArwoy59sgWt+HPAnNN3GW4SWcDND/qOBRI8WgPzk4Td9M",
+	"nOH73cZ/Ld+6/9A8L/l1SVQwUckMW8bkpkTeeWopl1YmrKStnu47nHN+8Y0kTPRqefXfLw9LZcNcgdQv",
+	"9pr9NYvJbiuQQ6MDjDKCY5QRoK/DFnpZHLfkLPOFWLoKIbJkjrOleivhKOckhoUKyQ1G8n2NbNuO/lq+",
+	"8I4s0uLs700N4L0N9muwwTUx3LaSShyzsVQ35HqBkGANT0SKq2M9CT0Wh7Wk0SxjNPlNiaMDyVDHRB3N",
+	"4Z/09ie97U1vegy+HhmlZIdnkHokzwD5KiGxM94ZxLGKdE9K+Hx/TiA1EoCM1iy2soKSGDlZpe7GSv+k",
+	"nd8b7TwA3ax40+ClVuoBJi43wegqD69snppUqY/LL+mE2aQIvF2y5/W4Us7iSlU7fJlwUTku5FzfYE5K",
+	"sROiNOGCo0TIGVeMWNjP6nz/kF+7CCP1JLqdYUGkJlxbwFccyQHRQRg47cAJXRQGjjT1A0dtsDFd46CM",
+	"DRcL2X4sIKRLld16RsDJ5kSZV7gkqq+4qf2WJxTQcFX9VsOHhy7CKWew67BkVdJyDNXYAvMbOUSNnUqj",
+	"Z0VFaIrfPXiB5dhKNjkCLWaUEZ6nwsLx31ATHguSVTB4oI5RHECeiq2cfy13byx792MHZ83WQ5fEuagr",
+	"XptI0hjcRpjmWlcnD3keRYTzUDKrUNqgYQtdg1HMxKzS+zBHuDBRXXDKgMMkoKWhbDnnvXnCPkRe8TNl",
+	"/T2IYt06eDad5GvrNs6V6KmcVnL4IWpLudzvGf5JF2G6BN9DeASsJpD/tkKEaQwUKDKW1p4HzxeNJQNL",
+	"qGRmCxwRBek5vntJ6FTMnGG/5zrzhBYf2xLqQpBMLu5/3//vURAEQSsI7nzfC4K79rdBcHfyrfzz9NsP",
+	"X2/+HX34L9t5FAApmbSdbvcUL+VoWsCg5x9JttQnnPCSmbeszGmkVrmCI5K/swlKBFcjuSi8gmEUvl9S",
+	"QaYkC+1cSrkQRmvw78L0MFROxLAdSpXAJnnkDIdrpjJGtqt5JpmAZ7T1JBRnLHyO70by0EZiJhUaHq6n",
+	"xlGG6XSd4JXSGgl8Q/gQ4VSiIhbJR8IRJ3JaoZyK4b9CdBBKcfsv8DRLacWygIITNkpznnwkCKaBA1QH",
+	"xVH46vK19+r8Z/ly2+uEh1bWs4nwK3RpHnF9c/VTsXGGuv9tlTXUfamriGu6B5svw9hI/macUOU2D9Ek",
+	"Y3PT+wr4XPmSjQe029Z6moYf0r4CHZoowjCpEbsIq6hEuJ35Gps1p7XB1RYfOqcoiQkVySQh2RClRCgm",
+	"GSfTRHAXhR5wUhSOQhdxgTMB5JeIGcL6aUAveB4ddDvejNyhRRl14m4VVbu84AXMAxruEjkLXRRhymgS",
+	"4RT9+OPlBT/ck1Gfe/+Dvd987/RD9efI+/C1lQN/z8ZWCOGC57Kco1/Y2OS03xHxPRtL5npBhBTzNlUB",
+	"TM/YxoKIOn856C3mSD+pdPiO3x54/sDz+9dtf9hrD9u9v/oD35eMkC7Rj9fPAsomE06ECyciTaOIpYwe",
+	"nin7CN3OkpSUEyQcjYk8Pj3LGu2C0HjrWuEZF3HJ+lTABFasBw7r8ycCZTm1M1aJegWYcBwnKlr21gCf",
+	"ChI2ZYQENVdx2pgsCI0RK1d3hiYZIZ5clzFnRQdS3RplBHO7VFiWu5QPkrjYTE5TwjkKVUAjlOAMv4Un",
+	"7Bw9sQDxezZGlxf2xzWZbNO7Adv0o/dFJNM2j/ylYnJyTxKoSmkAwAE5k3idEbjImNRgrTHlaSZBAcZO",
+	"llMqkeoXNjZYat//S3gmDb/ACZXGe5ussVoUPO17UL+1UPiMzRcpkbil2JEGPEQpJgnFacuI0r5V6p3j",
+	"Ou/U4hzXKQdwXEe9bAnfNngr+Ai0eNOrdEtiNk7MxmzlMV1stkgrv8cKg4HziXCWJYSDy0M+Fc2kAF1l",
+	"L7+w8Wg9sp2hCUtTdivJEPh2eDVjt+DkebW8+jXV3AtwuM5HNwNHz7pu7wY2r+7cSLTQvI9lNxwxuro5",
+	"28YuK4lixSg7TZRvyZ+3C9bq8G1bfJlwsaJi883nvVZz53WXxBZFXk5d+SKscYd68svqSqrf9zb3K+tk",
+	"q5lfW8c2IG6A3Ruw25VyVLMH+SqkvsGc6JGssClms8OlMTpQZ8Jh8hqgVjCuGV4RTOB0FLGcWnwDr/P5",
+	"WKpN1W44WKJpCjNxdADkP8cimhkOJrkmtSclcSGHSHQ7im6TueR9frkUrdk7RkaKM3Ruk4zIP1uXVJg/",
+	"ecl8wTKhHI6S/J1pImb5uBWx+dFU8op47AnGUn4UzbLKh35UDKjC5DYvD3joDXCsQwTDM78jLjTpSWB+",
+	"w+3EYwy+jXzInRgJciesmmAlQTXn3uAsV0wcTyYkEiB/A6pXiFFGQPi6CGuuLsebpPgjy8C/epuIaMY+",
+	"kgysNxTSPE1Dpa/JP/E4JYVmtIKLxvGsDfbIZazF7k1swADkI/BeLcDE+S8Grc0dNmDtVrhjQ3Id/7C4",
+	"uiBycXlRGIMSDmAIXl6EbhnsGKISsWMySWiiYnQcLwHRwMJXimpYj9CEaE4w5bUMx694LWxiNaoMM+pg",
+	"rR11+HerJaU1sGYwckPokUdsQSpySKg0IpWaOWcfIWNliMLGgKEb0NsZ4wRVNAwq4ZhJRQeoBt1Kw4Wy",
+	"cmReG/wAy88BLYGr84wObf56iDHaXWLhOMXRzShNuFA+sNtZIoj6bNDw5tW0dqFvFf/cAMsym4CSW4jz",
+	"7DX/eiG3ZmV26V+BqlyxjShMfrKTu1Oyjq08Xvs6jVNV/AvpFXJEwAuqT3fpggO5fJjd0gINApoSLNEv",
+	"bMQKQ1DLDyBEGQqcTYkwfpN0RnB8qLzQnNBYWsdSoOeLERd4SoYIzuNMZ9Cp5eF4nggO2GtDv9oAq+B6",
+	"Jn/28gWC390ybauMNdBY2REYki4lh4EnpaEGiwloQlGTEHaUOguSRYQWC8N0qSPCBhdBXx+8lxzkrwfv",
+	"Wx/gr68P/374d/T1X/6OrA6ZT02uvxo7Nm1R2FueZYSKAgQSt9XCWui8cB5XPqjAafu+tFDNfRdnQWP5",
+	"tUIUNpkkUYJTdHXxAzq4nSXRDGVkknMSUIyoEmwzkpHDMysaIT5jt1w/yNFB6IcuCtu+D1iq8gk5knhS",
+	"OuTPUATZtBzNcy5ULBwQo7nSgC5ywSVNK8FBddqlGkR5peEMYIGS4lmeKWxQ+CZ5qHaFf8f0rDAfH6Ji",
+	"c27h85tkOFKpSVEOWRIYWHBK9IOHKrNXZDhJJbDDv4SuMtmVL+DA15x1nfxWcYQnluJyNB7feHEymZCM",
+	"gGEKDNM82K+kqIlJig7WMpXW2xLNDyF6ElCNVHKLCiN4CbQGcaecFRQO3FkjA5sYfMrAmRay4oWLFPrJ",
+	"ISQ2wkHpjFpLUsruEWX0SuWaFRmgZxa+JkB6gHG0xmu0hjddNdi45oHhLU6kfAyVq03+ldAog5AtTuEH",
+	"kFosC2gIbiQbrZ6tMC10myVCcu1v5etuQMPL+rA/yXlb6BmbL6S+ULhPMzLFWQx5gJgThbg3hCwCmtMb",
+	"Kg9H8dKWlV0Uk1MITUmSLxmrJL0zlAhAGokDgsQIc0myDcGgyQXoHQNZw9c7suF1zrQXBKdiVtaAYH4z",
+	"RCGVCneq1BU81p/WhKlLCBhRarQpSN3Anc24aNTYlDa4ApaRhCX5sWDbPTfNmQ3nncLOmrTaopXUcz/s",
+	"Wlctz0P5cjarLWV2ydqJwsON+SIJnbCHJWjopHbXSfioyKSb2aOOP80I4IBpo4qGwr6qP2pgjhlLCQau",
+	"lGIuRio0xSYjCF2qqdd73+UrG2ZV3MI0jXehDUpuR3vnU66xZNZm4j0muc5GzyvJdjvkzp0hM20YHTSz",
+	"5OzBcgUaiVn75IgaHKWK+pBCb1KvFJV0RfEAow9KKd2YY/RvTk0vDsRt0GQdjLZFWShvHWpuIh0b27qa",
+	"sdvv2XhD6Bz9wsbWAMIOUSdbBMC6DDMLeDd+yWiBXVbLDgbkWxIlFfiiNdO+YLemkBnnSRrziq+4he8l",
+	"SjGocOHb83fXl9eXb16jb/4JCsSzNy9/fPX6SioPb95dPH8H36Pw6vzV25fP9Ye37y5fnb/7J/rh+T91",
+	"nOr6+mXoGhZH8SpK4nCt4JQb2S8hHyC0Q0axArLe62p68YogLVfi1uG75dj3Tce0cpb1qLAiKrdlZz9R",
+	"fqUJgv1TLC2bfHIuaOdgzYTLDfvY8WB3T7i07HrryT5N5iWoB7daoagvQOoP3IhWw4TozUeSZUlMAgpr",
+	"QUVwfxOZRjuzubXZlE2K30K9u+i/68h2h7TMipOszclUR6oSMqGGPNc+x9DM6QzRgSVbM6Dr0zXRztma",
+	"h7+DdM29fdtWu8CecN4YW4m8YU2nAhAqNSIM6IHpfj6TRqP6qfYOuGYYTZe1Fw0/9eGqWcvxkiOM4CHw",
+	"JStvlDx8PYUb0BXnKfziqVK60gMGTtAySMEoqblHAqpdI4l4jOf9YB2MDptOeXRQA8WhmUBSjei4TvWO",
+	"teB/d3d8CtX2+3B8JdGfxtP+4yLGguxYmHytowdb8VfZtaLhSeNfBTRUE24uYt5g436eiirTm/BnedWj",
+	"ShPX5G+fo++v3rxGMYty0AMU1wZyGaLwU2AQV+AMA0e0XdEJnHvt5PsUGARXf8AtqUgVGBmmp/LWCy6R",
+	"NqCaMdUToyM2n2MOVUmBEw5LHqlbG1TDSgYXyBNZlsMrtrZLSrTVZjQ8UesKmuTBkyjPErG8kgeqaOH8",
+	"h6sfLBD+4ejqh6rpgzRCLn7wXrw6f+ZdvTjvHPfROWhAf/t0/sO9i66SKSXxC2h9wv/2adY+m3X01/D+",
+	"3z7NyN29tHEkVuUSXKxIra+ybzNFt+hgTsSMxS768d2liziDDMJfc5It3YBymAqpNivcRVcvzj25Hn1S",
+	"YxYvD6uwlB5SqoE/e1fxjXeBBQGZ1PH9vt/2O9ftY7/nH/9P6CIs0JxxgdrHaJ7QXABbnejDK/KNp4yo",
+	"aG74s6c733iXcXiGBJkvWCbROMoI5DvjlCMcxzC1Brx3zW4I1fqetV/MeS5mLNO8r8IFvEh+IOCDuDx/",
+	"BYNYHDXnryTpZKpvx7CKyxXAkQvJARv0OjQYzZYhAZXDhG/fXF2jo4/dI5yL2REMyMMW+ge0WJF8pdND",
+	"M5ZnfMNWfvbkZtRUqzu5h4RU5WOUWhmOQEjod2tRFjTHCRU4oSTjjuvkWSpnE2LBh0dHuwVqnNUOGxWf",
+	"RtjGMg+ucZ7l/OKbQ8NhTAVrZDkE1DD6X1yfv9XMLwCatEqzwDl0FTeQPCUmKREEiRnjRf6O8s/rpEpr",
+	"9ibB0azwXkKeD0c5FUmKEtBl5bG8BHZjpJxxXTcoSc4UU2XUtpEtGNDG4l3dusB4Dl61mNauik1gtaGv",
+	"eP1ntT+9/AOWIS7YQn1O6PQQ2KyhF7QCGtDzWhedoYpYkUS5jyk02gE0ldIgNFFPqmFjwJ4YKis2Ybhb",
+	"EYxcwyrBKErRdHMI3XIwRQ12iQ4a3PIQFlUj7RAJNlXOb8mtgJ+UDEo5dmoMBmCgCqvM0pRGI58yoVcK",
+	"uapuI3BcFFSlG1LStQJ6vVtzIPD0FrNRgItUwA96fht6AbkB7fk9F/U6p9DlR/7T1TxYl7Xc3d3dhVAS",
+	"ozCGszkRyZxw9ZSKA0nWHVBo9MMbkWnV6keadZRRr3N3Z7T8KWJEVcGWym+Il4o1pUlEtIuoYLELHM2I",
+	"12n5K8zk9va2heHnFsumR/pdfvTy8tnz11fP4R2pLCcCWpVZuEYjzLRC/+dvL6WMJhlXbKjT8tWYbEEo",
+	"XiTO0Om2/FbXAfNyBjJaYumnqsHZ/VHBffjRJ0MNuD+K5OQzOflRLQ11SiwK+Esoz64ziJ31SJV5CBmH",
+	"jeZ1KDSWFDZ5jatLZKdEiluMJBa4IHYgZRpOrMyAvIz1MlfLzB231n7v/Y4JsMXkrirzbPt+2bgNFIxK",
+	"eKXJPBH2lm1t35ZIiO9UImHb9420wvZKWuHuDdzcXTYlGJKDoDGZsIxoNl4KhXW7UzU99u35+6VJ7rUf",
+	"LCXac6n5/0Op9rbSm/N6krTc4iRJhdYXQW6Ol0ZAvrADFIHFjPCAUiYgb/FWBxgXONNV+TAkJD4T3kLP",
+	"VfiKZWVOQuEECWiVtmDNtynUVeV1kHJXjiV1y5oz9G+FDWo7h6bb1NYgcNUL1bQPPjQ6/XV8f79uZwaz",
+	"KDwTvu93R72TwXHn2JfMCL5VZpPvt09Gnc5x57h/2mv+1OmM/OMTvzsYtC0/nfT63f5JZ6BK8hc4G/l+",
+	"76TbbreNb/q9434XRi6+OfU77U67U33T7vTaJ/7A/KbX7XS7g77xzWnPH3S6PphCZtJwr7NznzZ7+YCt",
+	"X5vyCLfQhkqCQs2CxRQZXSYxg83bU4dnW1V5yEdmL8d71zne5R2zF15VI739vVqzRLAi87k01zVvbkgQ",
+	"XVZE0bjuCgHP0RQQ7JmpCjof7ldYuW091SNHVS9SyVK2PGy0Zd3h6ar3571c16ME75GZJ2Y68aW6b0lf",
+	"EmzBjSKsKmhV+sZCM0sKi8oBtiIede5yWX+nUE93nJW8cZLQhM9IfBbQ0sFxQ8iCg/a0yMjHRJoaSv0G",
+	"A1hrgIWCKczqsoCWFWUctlF4WOui/AK2vm61W0X6zk62zbz2wf1h607Ax3PdoqjO6fonJ5O41/c6p52e",
+	"1ztudz1M/BNv0Bnj6GQw6OPTaPfekvWywE286rpCtrJwV57fomoeCkW9FIVqreEXx6EkVW3KLvry2JLr",
+	"LHKLNv8MdsiLzE0VFbD1+wNSrzOTiC0SwlsBDcH6DVXTjrU+Vnezj/VAq09VgETMCFehoU2+Vx0tUQ+f",
+	"oeJD4WsFM1SdowrZrffUHmAdWeA3kuEF1IzfHG5nZ1V97BzfEF1YpaY+qxecu+vaYK1k3YUqPzugYTM3",
+	"Z4gkEwpL9UAuXWe+URRa03ak9R5u5qahyYmN7F9p8JvFPYt8nCZ8BrndcmPS1oOYWcm6z9T+C3VXeaV0",
+	"tXctIIN2iMfYxMJmIabZtR7gYXqtVJZxCnWCtuiLc3KCcc8/7UfjQaeH++3xaTfG4+MI+z6JosEkof5J",
+	"6VkfOqvYj/M4EaOUTV0xX4xUMnng3O/OtDeFzhoFYhJb7p9M9nSiHvEnXewN4pOx15v4xDvF/bZ3PO5G",
+	"nbhN/Mnp6eeSPWV+p+4ZAeTwhxE9iiOvJJaWddhWzrxBHj1QH83q5U9bXEH2gtfVFOpVT4/Ns9Pa0Ztj",
+	"lmjt7NgpKzz/KE4dtaEvyKHzKA1YReK1emHrBvNaF69A/UKVTR+6RZ1hVCtG467+H0rMMFVO5Qjr+Aah",
+	"AgR9UYaxUmw3DOhqNRROU438XDsnK/pe8T+RsjzDMULXVbG3XHWzdvr9SsmdesqsdfMtVTeOIJA5ol9y",
+	"vs3TtKpCGDpFrYVjqZJQ70pM3Do14H0xh1HfYk61YaK602gw6rd7J73eyelukxtT/4QT8aA5DUfVfdMP",
+	"1FUhcQhyQEZnebTnmo/xWhykcPQ95nSdpAZEc7tO2/cd21GXqot1iF1gokZYAUD7/n4vT5i1f8KuzjDF",
+	"3db5wODXL9P/tVaWc0OYmxLu92xaMluq1pUKMFdOF6jtpUYhFSg1m8JFCRVMuZo2KhG7uJrWdDKCnknc",
+	"qBSp9yQK6LqmRBaLRDXy3qanPNgssZB445s1dsou5SLD5hc7k/ja9uWf1QBpD8hkQEjXGw8GvtcbHLe9",
+	"wenJwBuP+zgaxz3SPz3+XAYIeAiaPev+MPYHbGdHY6POnx5vahgOb6vFcTUrfAgVL3INW6lRqFGKjZoh",
+	"pRjKVgeXamvkVs0JSmcgDAT6YlFe6KJkgjBdttB55UNS/rFabnQtG1ozmDIl2khAK+rRjHZYO8e4V3xI",
+	"/y4PeRGN/M+7yXUxhsoLaupoG0pGqwM1lbWV2tZG8U6paa3tcv6+WRri6FIQp97At2xPm3CWws5GKflI",
+	"UsOJ9N8/Pn/3z9HV6/O3Vy/eXKt402rBrAL8hvJWpXaurTs1ktrrKedFTvn7ynclvy29V6ClPMZZtiKW",
+	"GoWLw/cf1hRUbl/zB6W4ErhbzJKub3eaohlLY66tR676poRrQau6b67vaBPQssEPyyCupkqG9zATXXPM",
+	"B6LsWhPrP4PF7q5DEwrnwyle8BkTxqbhIof9R4pmOb1ZWd+eYzUbaRsjtfcYBvLVRjSfkyyJRipqMsJ8",
+	"VLUWK0YFR8o+C0zoaJzQlE1H6pY+Sbh8xEnEaG25g77UVfbbecZu5RpH43wyqa0SLr975HDm4voPGm+8",
+	"FGTj+h47omWJew85SXM+G6lO5YlxXcFQ6oH+OjYPaPBEfF49WfBK+empOfnxyXhCcDTpk0HcI+P+4Jjg",
+	"U/+ke9LpnvTG3WPK4L2n5PY7GwDr+2psjYTXy2a/tED3TKeKWzqFPCTa8MdKyjEtk0KCquLB5kXOv3tn",
+	"zPd5PCV8U6dfaLtVb2YCDbMUHVd5jUZLd61hS8tHzBI6rflhflEz6rC+cb/uZPslUENV12AW45T97uTM",
+	"a+/9hJR/XW+gFyD1vYROeZF7nKhotr4QFqVEoCXLkTQnltBWjNyulDAog04UYX2LfaaiBZWpB/XEcXnl",
+	"Ug2uEaalFULTZVW3wF3doUl+A1Fiqi+s2pKxdWh1R8H9kJ8jPm7cH/n+06MtmHV3Pm5SUv9zgukhcmhn",
+	"V9r6G3o/hzNtM7xrybp/GgV/GgV/GgW/Q6NgP+eatePaFgW31jgFCgiN29u+uOQaqRjY3L+lllC78OCz",
+	"5tVUKuXCvFhtS6qNqXJUkbTmdmaYo4N2W3s558OAlnwXAV9zUckuXaQ5lIsUO0AZkRIEKi4VNiOe/AYN",
+	"NQAlIUnn0FXIAKoYaDDLBXHr6pjqFwl3g+zsvq6ucXi0eKtfN/G+dnGcU3Zzbdz61hRD7ppb4BrwLPzJ",
+	"r7AgWYLT5DeietIQqSKru1H2EIfFfWvOu+fnF6Nnb169ury+fn7xL/j44+vqC7Xad+c//csiPnfaL4i1",
+	"5i51FMjAEZXhSVB9miYYWrvK5nKD1YVwj1xyYcITBOJbtX/EGU5Tie0qwTnhaIK5vndyR8m/y0ovS2Hc",
+	"XGp7ZZ0vcTYlXJhZDIr8ChSa5GnaJOjWrtpFudq219kdoGpXzZWqdqta9dBZ3FA8W17Od1tcvWVbM+KL",
+	"tDJtVBG8OprWA5Wcxx2FUmPc1ZBiJuR5rPK+RIoFUIZcXaXS2CCOIrIQ/Az5Un5AS1zIFWw9TNUqt+d7",
+	"nePTTqEw7La7Qq9q7u8V4wJJ9QlFOJpBq1o0J3OWLYGkq05oVebgEm4quM0SIYgd8+zanYF7bVPj2W0D",
+	"/YdtwKwje8Qe+NNsotIerdsAJfEpD2KNHmvZxEPO4gHbePBxrNOfH7uVY9suXjIKPFgqMtrPKfBydUvA",
+	"A+ZJmiaaVFt76OnNle+jsG+5xWubzm5eo/WlFofueinZ/0lvtNHH7kt1ReNm60uWKYtCUlbRHuZgZmuP",
+	"G9BEDDd1xUU7NMUN6JquuIcbPdznvEgM3OhfDdUNWlv90AG1OqJ38OeazYx/N85c99M+TrBdXb81V+Tv",
+	"0vVrtGKsuX6LDzUY1xu0OkbnZafectXhY6matveTHYAntXbEn8+FvP/xbWpVvOpMrve/RWb722YL2acH",
+	"5Nq+0fu7zKwtlr9Y55kOZlldZl+tBBk/rxPtUw337rf3SqjnozfSPfep8s2Ivv9NpwS3du5c0EwI/4Nl",
+	"RCv4/2EyotUpPigj+vepgLoPzgBGVwsc6Z40lFHv/OrZ5WVA9eX8YOOlZIpTeADq4cakuOfMIzRisbKu",
+	"9N1fM6PFEVyg9Zlzim3s5hc25jvkm3OBhSpYWb11v3GXOYXbIpUDlWUB1Z0aNVMB7dboDRUxykWGEyr4",
+	"sOxeIEet3WASUAnCqnEfXEMzZ1TMiq45v+YkS+CCfkg7oOQWCC/nOU7loJC7gAM6IbeFV6uwzxPBJX+r",
+	"D4QOVGdIUbj49PoTefoBhXQzsy131R2gvL+1upN2msBNhT97BRKGiLKAQh8GNtF3Oakr4VQBZvkq/6rW",
+	"dwDeCAn1ch7qVNzfZl5EpbqtD2qGMxJX1iJ09rKp09a6nm258tU1+bZMeNA7HoaqkoifpDcMvKBvgh86",
+	"Hb898PyB5/ev2/6w1x62e3/1B+ARITReeaRfPOLrR0RSXndu3puOBeaCZcS4jbPoojpf8l/TWq/CgepU",
+	"SGgMhcBSVJ12Wu3+oNVudfzusNv1+1Wj12dpzvUl3hkpdP1YpZz3BqTXnUw6/cGkF/lkcHLaP+7E/WPS",
+	"78b+ZCyV/NbHuePu+CRL8zkBLq366bTHA0w6XS/qD068XjzwvfHJuOf1Orjfj07H4wH0CTMBAe/tMlmF",
+	"IxdvvNdvrr3rNz8+e+HNp1lHQcyT2khKqkvidQhGV8dNWAbhpPL2emhODoFjSJEvyzmfMYkL8vB3Tztp",
+	"3s6zQdp/kfmNWHJCQ0Z/z8afWzbX3D1GC22YqOrFLC3Eopn2+w9gD6ubFS2s5x2ZAgtU1woX1IRmjIui",
+	"l69qnqopsQV3jzW6HuufPmUw2H1rvpwBA49SlsetiM3BQM+S8uoA9WC9tWBEPcoyMfN6K45VJQ7QMzkc",
+	"Uu+CxDPvMKi9HlGPs1zMbgkXXkd9QTAXXtf40WtLvpqr18on8UL9aj6uBu6YH06bj4ITAXvjDP+WpDB0",
+	"OU/PgRqRx4J+wjIg6g1HUD7yuKOobaz9oOMQmQcgbTfhtPJFDazQe3FOPP3ok8DN2wY170lgNjGwan94",
+	"1V4vsPUYrkSro1+F110Az4eSAzXhdLG2FhxaT9uLpOvdxSsjs1XJmvqd+Cvd+htqLC/7/o2XSn+Fgu1M",
+	"2XPgBV1TNZlVjtJmD+5qMXBRm2u7z2Nbp3HX1mbccDispuvqms0kUy5YblRx1nzOZR/ygBptdsCYV7ea",
+	"alFcc1vcf7j//wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

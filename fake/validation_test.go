@@ -109,6 +109,8 @@ func TestValidationAcceptsLegalValues(t *testing.T) {
 		{"body with upper-case content type", http.MethodPost, repl, `{"source_instance_id":"abc","source_database":"upper"}`,
 			[]string{"Content-Type", "Application/JSON;Charset=UTF-8"}},
 		{"64 non-ASCII letters", http.MethodPost, repl, createBody(strings.Repeat("数", 64)), nil},
+		// Huawei: an empty source_node_id means the primary node.
+		{"empty source_node_id", http.MethodPost, repl, `{"source_instance_id":"abc","source_node_id":"","source_database":"primary"}`, nil},
 		{"limit 1", http.MethodGet, repl + "?limit=1", "", nil},
 		{"limit 100 offset 5", http.MethodGet, repl + "?limit=100&offset=5", "", nil},
 		{"zh-cn", http.MethodGet, repl, "", []string{"X-Language", "zh-cn"}},

@@ -88,8 +88,8 @@ type CheckDatabaseConfigRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID NodeID `json:"source_node_id,omitempty"`
 
 	// TableReplConfig The table scope of a synchronization (Huawei's
 	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
@@ -111,8 +111,8 @@ type CheckTableConfigRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID NodeID `json:"source_node_id,omitempty"`
 
 	// TableReplConfig The table scope of a synchronization (Huawei's
 	// `ChDatabaseTableReplConfigInfo`): every table but `tables`
@@ -134,8 +134,8 @@ type CreateReplicationRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID NodeID `json:"source_node_id,omitempty"`
 }
 
 // DatabaseConfig The value of one synchronization parameter (Huawei's `ChDatabaseConfigsInfo`).
@@ -285,6 +285,10 @@ type ListReplicationsResponse struct {
 	TotalCount wiretype.Int `json:"total_count"`
 }
 
+// NodeID A node ID in the form of `ID`, or empty: Huawei's definitions say that
+// an empty `source_node_id` means the instance's primary node.
+type NodeID = string
+
 // PendingTableReplConfig The table scope a change in progress moves to: `TableReplConfig`,
 // whose properties are both `null` when no change is in progress (as in
 // Huawei's example).
@@ -308,7 +312,10 @@ type Replication struct {
 	// Percentage Progress of the current stage, in percent. A string such as
 	// `"100"` in Huawei's schema and in every official SDK (which refuse
 	// a number here); Huawei's own example shows numbers (`0`, `100`).
-	// Servers send a string; clients must read both.
+	// Servers send a string; clients must read both. Huawei's schema
+	// puts no form on the string; the pattern here is ours and admits
+	// what the Go client reads: a number, with a fraction (cut to a
+	// whole number) or a trailing `%`, and `""` (0).
 	Percentage wiretype.IntString `json:"percentage"`
 
 	// SourceDatabase Name of the source database. May be left out; `target_database` then names it.
@@ -317,7 +324,8 @@ type Replication struct {
 	// Stage Synchronization stage: `wait`, `failed`, `incremental`, `full` or
 	// `other` in Huawei's schema; Huawei's example writes `Full`,
 	// `Incremental`, `Wait`. Compare without regard to case, and keep
-	// unknown values.
+	// unknown values. Huawei's schema and example never show `null`
+	// here; it is admitted as for `catchup_stage`, and read as no stage.
 	Stage string `json:"stage"`
 
 	// Status Health of the task: `normal` or `abnormal`. Treat other values as
@@ -434,8 +442,8 @@ type UpdateDatabaseConfigRequest struct {
 	// SourceInstanceID ID of the source GaussDB(for MySQL) instance.
 	SourceInstanceID ID `json:"source_instance_id"`
 
-	// SourceNodeID ID of the source node (a read replica). Left out, the primary node is used.
-	SourceNodeID ID `json:"source_node_id,omitempty"`
+	// SourceNodeID ID of the source node (a read replica). Left out or empty, the primary node is used.
+	SourceNodeID NodeID `json:"source_node_id,omitempty"`
 
 	// Value A JSON document in a string: `{"black_list":"t1,t2"}` or
 	// `{"white_list":"t1,t2"}`, the list type of the task and its new
@@ -821,7 +829,13 @@ type ClientInterface interface {
 
 	// ShowGaussMySQLJobInfo Show a job
 	//
-	// Shows the state of an asynchronous job, such as the one a create or delete answer named.
+	// Shows the state of an asynchronous job, such as the one a create or
+	// delete answer named. Huawei's constraints: only the jobs of the task
+	// center of the last month can be queried, and a new job usually takes a
+	// few seconds before its ID can be queried (until then the answer is an
+	// error). Huawei's definition of this operation gives `X-Language` no
+	// list of values; the other operations' definitions list `en-us` and
+	// `zh-cn`, as the shared parameter does.
 	//
 	// Corresponds with GET /v3/{project_id}/jobs (the `ShowGaussMySQLJobInfo` operationId).
 	ShowGaussMySQLJobInfo(ctx context.Context, projectID ProjectID, params *ShowGaussMySQLJobInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1143,7 +1157,13 @@ func (c *Client) DeleteClickHouseDataBaseReplication(ctx context.Context, projec
 
 // ShowGaussMySQLJobInfo Show a job
 //
-// Shows the state of an asynchronous job, such as the one a create or delete answer named.
+// Shows the state of an asynchronous job, such as the one a create or
+// delete answer named. Huawei's constraints: only the jobs of the task
+// center of the last month can be queried, and a new job usually takes a
+// few seconds before its ID can be queried (until then the answer is an
+// error). Huawei's definition of this operation gives `X-Language` no
+// list of values; the other operations' definitions list `en-us` and
+// `zh-cn`, as the shared parameter does.
 //
 // Corresponds with GET /v3/{project_id}/jobs (the `ShowGaussMySQLJobInfo` operationId).
 func (c *Client) ShowGaussMySQLJobInfo(ctx context.Context, projectID ProjectID, params *ShowGaussMySQLJobInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2213,7 +2233,13 @@ type ClientWithResponsesInterface interface {
 
 	// ShowGaussMySQLJobInfoWithResponse Show a job
 	//
-	// Shows the state of an asynchronous job, such as the one a create or delete answer named.
+	// Shows the state of an asynchronous job, such as the one a create or
+	// delete answer named. Huawei's constraints: only the jobs of the task
+	// center of the last month can be queried, and a new job usually takes a
+	// few seconds before its ID can be queried (until then the answer is an
+	// error). Huawei's definition of this operation gives `X-Language` no
+	// list of values; the other operations' definitions list `en-us` and
+	// `zh-cn`, as the shared parameter does.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3175,7 +3201,13 @@ func (c *ClientWithResponses) DeleteClickHouseDataBaseReplicationWithResponse(ct
 
 // ShowGaussMySQLJobInfoWithResponse Show a job
 //
-// Shows the state of an asynchronous job, such as the one a create or delete answer named.
+// Shows the state of an asynchronous job, such as the one a create or
+// delete answer named. Huawei's constraints: only the jobs of the task
+// center of the last month can be queried, and a new job usually takes a
+// few seconds before its ID can be queried (until then the answer is an
+// error). Huawei's definition of this operation gives `X-Language` no
+// list of values; the other operations' definitions list `en-us` and
+// `zh-cn`, as the shared parameter does.
 //
 // Returns a wrapper object for the known response body format(s).
 //
