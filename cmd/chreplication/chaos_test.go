@@ -75,6 +75,10 @@ type chaosProxy struct {
 	injected    [faultKinds]int
 	writes      int             // creates and deletes seen
 	onWrites    [faultKinds]int // faults injected on them
+	// firstDraw is the fault each distinct create or delete met the first
+	// time it was sent: a function of the seed and the request alone, so
+	// the same in every run, however the requests interleave.
+	firstDraw map[string]faultKind
 }
 
 const maxConsecutive = 2
@@ -103,6 +107,7 @@ func newChaosProxy(t *testing.T, target string, seed uint64, rate float64, kinds
 		transport:   &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
 		seen:        map[string]int{},
 		consecutive: map[string]int{},
+		firstDraw:   map[string]faultKind{},
 	}
 	p.server = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(func() {
@@ -119,7 +124,8 @@ func (p *chaosProxy) decide(key string) (kind faultKind) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.requests++
-	if strings.HasPrefix(key, http.MethodPost+" ") || strings.HasPrefix(key, http.MethodDelete+" ") {
+	write := strings.HasPrefix(key, http.MethodPost+" ") || strings.HasPrefix(key, http.MethodDelete+" ")
+	if write {
 		p.writes++
 		defer func() { p.onWrites[kind]++ }()
 	}
@@ -138,6 +144,9 @@ func (p *chaosProxy) decide(key string) (kind faultKind) {
 	kind = faultNone
 	if p.consecutive[key] < maxConsecutive && len(p.kinds) > 0 && rng.Float64() < p.rate {
 		kind = p.kinds[rng.IntN(len(p.kinds))]
+	}
+	if write && n == 0 {
+		p.firstDraw[key] = kind
 	}
 	if kind == faultNone {
 		p.consecutive[key] = 0
@@ -238,6 +247,10 @@ type chaosFigures struct {
 	writes           int            // creates and deletes
 	writeFaults      int
 	writesLost       int // creates and deletes forwarded to the fake whose answer was then lost
+	// distinctWrites is how many different creates and deletes were sent,
+	// firstFaulted how many of them met a fault the first time: both are
+	// the same in every run with the same seed.
+	distinctWrites, firstFaulted int
 }
 
 func (p *chaosProxy) figures() chaosFigures {
@@ -250,6 +263,12 @@ func (p *chaosProxy) figures() chaosFigures {
 			f.faults += p.injected[k]
 		}
 		f.writeFaults += p.onWrites[k]
+	}
+	for _, k := range p.firstDraw {
+		f.distinctWrites++
+		if k != faultNone {
+			f.firstFaulted++
+		}
 	}
 	return f
 }
@@ -316,6 +335,9 @@ func afterAccepted(statuses []int) int {
 	return len(statuses) - i - 1
 }
 
+// chaosProject is the project of the chaos test.
+const chaosProject = "0c0a0500000000000000000000000003"
+
 // chaosInstances are the three instances of the chaos test.
 var chaosInstances = []string{
 	"aa0000000000000000000000000001in16",
@@ -338,7 +360,10 @@ func TestChaosApply(t *testing.T) {
 // chaosApply is TestChaosApply with the proxy's seed.
 func chaosApply(t *testing.T, seed uint64) {
 	t.Helper()
-	s := newFake(t, fake.WithJobDuration(80*time.Millisecond), fake.WithJobVisibilityDelay(40*time.Millisecond), fake.WithOneOperationPerInstance())
+	// A fixed project ID: the proxy keys its faults by the request's path,
+	// so a project made up afresh would draw other faults in every run.
+	s := newFake(t, fake.WithProjectID(chaosProject), fake.WithJobDuration(80*time.Millisecond),
+		fake.WithJobVisibilityDelay(40*time.Millisecond), fake.WithOneOperationPerInstance())
 	// Tasks the file does not name: --prune deletes them, through the
 	// faults too.
 	require.NoError(t, s.AddReplication(chaosInstances[0], "legacy_a"))
@@ -445,8 +470,14 @@ func chaosApply(t *testing.T, seed uint64) {
 		"%d tasks found (20 wanted); %d creates done (%d with the job ID lost); %d creates after an accepted one",
 		seed, len(runs), plural(len(runs), "run", "runs"), took.Round(100*time.Millisecond), fig.requests, fig.faults, strings.Join(parts, ", "),
 		fig.writes, fig.writeFaults, fig.writesLost, s.RequestCount(""), tasks, creates, lost, secondCreates)
-	assert.Greater(t, fig.faults*100/fig.requests, 25, "a large share of the requests met a fault")
-	assert.Greater(t, fig.writeFaults*100/fig.writes, 25, "a large share of the writes met a fault")
+	// How many requests meet a fault in all depends on how the parallel
+	// instances interleave (a busy instance is asked again, a job is looked
+	// at more or less often); what each create and delete meets the first
+	// time it is sent does not. Those figures are asserted.
+	t.Logf("chaos (seed %d): %d distinct creates and deletes, %d of them faulted the first time they were sent",
+		seed, fig.distinctWrites, fig.firstFaulted)
+	assert.Equal(t, 23, fig.distinctWrites, "20 creates and 3 deletes")
+	assert.GreaterOrEqual(t, fig.firstFaulted*100/fig.distinctWrites, 40, "a large share of the writes met a fault (12 of 23 with this seed and project)")
 }
 
 // checkTruth checks that one apply run's exit code and document say what
