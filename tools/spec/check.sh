@@ -137,8 +137,8 @@ breaking() {
       --fail-on ERR --severity-levels "$HERE/oasdiff-levels.txt" \
       --allow-external-refs=false --color never --format text \
       >"$scratch/out" 2>"$scratch/err") || rc=$?
-  cat "$scratch/out"
   if [ "$rc" -eq 0 ]; then
+    cat "$scratch/out"
     rm -rf "$scratch"
     say "breaking: ok (no breaking change against released $vbase)"
     return 0
@@ -146,15 +146,22 @@ breaking() {
   # `go run` exits 1 whatever the program's code and prints "exit status N";
   # oasdiff's own failures (unreadable spec, bad flag) use codes above 100.
   if [ "$(tail -n 1 "$scratch/err")" != "exit status 1" ] || ! grep -Eq '^[0-9]+ changes?: [1-9][0-9]* error' "$scratch/out"; then
+    cat "$scratch/out"
     cat "$scratch/err" >&2
     rm -rf "$scratch"
     die "oasdiff failed (not a breaking-change report)"
   fi
-  rm -rf "$scratch"
   if [ "${vspec%%.*}" -gt "${vbase%%.*}" ]; then
-    say "breaking: ok (breaking changes above are allowed: info.version major moved $vbase -> $vspec)"
+    # Allowed: list the changes without oasdiff's "error" severity, so that a
+    # passing check prints no error line.
+    sed -E -e 's/^([0-9]+ changes?): ([0-9]+) error, /\1: \2 breaking (allowed), /' \
+      -e 's/^error([[:space:]])/allowed\1/' "$scratch/out"
+    rm -rf "$scratch"
+    say "breaking: ok (the breaking changes above are allowed: info.version major moved $vbase -> $vspec)"
     return 0
   fi
+  cat "$scratch/out"
+  rm -rf "$scratch"
   die "breaking changes against released spec $vbase (see above); keep the change compatible, or move info.version to $(( ${vbase%%.*} + 1 )).0.0 and record it in CHANGELOG.md"
 }
 

@@ -74,7 +74,8 @@ failures=0
 
 # expect STEP WANT PATTERN LOG CMD...: run one check step; WANT is pass or fail.
 # The step behaves when it passes or fails as wanted and its output matches
-# PATTERN (an extended regex: the failure must be the one the case is about).
+# PATTERN (an extended regex: the failure must be the one the case is about);
+# a step that passes prints no line starting with "error".
 expect() {
   local step="$1" want="$2" pattern="$3" log="$4" got
   shift 4
@@ -82,6 +83,10 @@ expect() {
   results+=("$step ${got}ed (want ${want})")
   [ "$got" = "$want" ] || return 1
   grep -Eq -- "$pattern" "$log" || { results+=("but its output lacks /$pattern/"); return 1; }
+  # A step that passes prints no line that reads as an error.
+  if [ "$want" = pass ] && grep -Eq '^error([[:space:]]|$)' "$log"; then
+    results+=("but it printed an error line although it passed"); return 1
+  fi
 }
 
 # run_case NAME EDIT BREAKING BREAKING_PATTERN TS TS_PATTERN (TS skip: not run).
