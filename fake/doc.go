@@ -49,8 +49,10 @@
 // its replication shows stage "full" with catchup_stage "wait" then "full"
 // and the job's percentage (a JSON string, such as "40"); once it
 // completes, "incremental" and "100"; once it fails, status "abnormal",
-// catchup_stage "failed" and "80". Jobs need no goroutine: their state is
-// computed when they are read. The job mode says what moves them:
+// catchup_stage "failed" and "80". Server.SetReplicationState sets what the
+// list shows of a task (status, stage, catch-up stage, percentage) whatever
+// its job does, for states the API does not reach by itself. Jobs need no
+// goroutine: their state is computed when they are read. The job mode says what moves them:
 //
 //   - JobsWallClock (the default; WithJobDuration, default 2s): the clock.
 //   - JobsStepOnPoll: each ShowGaussMySqlJobInfo of a job answers its

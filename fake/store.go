@@ -49,6 +49,9 @@ type replication struct {
 	job      *job // the job that creates it; nil for seeded replications
 	source   replicationSource
 	scope    scope // the table scope, changed by UpdateClickHouseDataBaseConfig
+	// state, when set by Server.SetReplicationState, is what the list
+	// shows instead of what the job says.
+	state *ReplicationState
 }
 
 type instance struct {
@@ -246,18 +249,21 @@ func (st *store) list(instanceID string, limit, offset int) (int, []Replication)
 
 // view shows a replication in the wire model; the caller holds mu.
 func (st *store) view(r *replication) Replication {
-	status := "normal"
-	stage, catchup, pct := "incremental", "incremental", wiretype.IntString(100)
+	if r.state != nil {
+		return viewState(r.database, r.state)
+	}
+	status := StatusNormal
+	stage, catchup, pct := StageIncremental, StageIncremental, wiretype.IntString(100)
 	if j := r.job; j != nil {
 		st.refresh(j)
 		switch {
 		case j.step == 0:
-			stage, catchup, pct = "full", "wait", 0
+			stage, catchup, pct = StageFull, StageWait, 0
 		case j.step < jobFinalStep:
-			stage, catchup, pct = "full", "full", wiretype.IntString(j.step*100/jobFinalStep)
+			stage, catchup, pct = StageFull, StageFull, wiretype.IntString(j.step*100/jobFinalStep)
 		case j.failReason != "":
-			status = "abnormal"
-			stage, catchup, pct = "full", "failed", wiretype.IntString((jobFinalStep-1)*100/jobFinalStep)
+			status = StatusAbnormal
+			stage, catchup, pct = StageFull, StageFailed, wiretype.IntString((jobFinalStep-1)*100/jobFinalStep)
 		}
 	}
 	db := r.database
