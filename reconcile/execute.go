@@ -1,0 +1,508 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gaussdb-tools/chreplication"
+)
+
+// maxRetryDelay caps the delay between two tries of a change.
+const maxRetryDelay = 30 * time.Second
+
+// Apply carries out the planned changes of p and returns every change of p,
+// in p's order, with its result; p is not modified. The changes of one
+// instance are made one after the other (the service runs one operation
+// per instance), at most Options.Parallel instances at once, each through
+// the client of its place.
+//
+// A create is sent only when the plan's list lacks the task; a delete only
+// when it showed it. After an answer that may have been lost (a cut
+// connection, a timeout, a 5xx) Apply looks at the list, for up to
+// Options.ConfirmWait, before deciding anything, and from then on makes the
+// change through EnsureReplication or EnsureReplicationAbsent: a database
+// is never created twice. An answer saying the task exists already (or is
+// gone already) is checked on the list the same way, and the change becomes
+// ActionNone with Already set. Lost answers, throttled calls (429) and a
+// busy instance (409) are tried again for as long as ctx allows; other
+// errors that may pass (a 5xx, a network error) up to Options.MaxAttempts
+// tries; any other error fails the change at once. Apply then waits for the
+// change's job: its first look comes when jobs of this Applier have been
+// seen to end (the longest of the latest job durations), so that a wait
+// usually costs one look.
+//
+// When ctx ends, Apply returns promptly: a change whose job was started and
+// not seen to end is ResultRunning (the service goes on with it), one not
+// started keeps ResultPlanned with Err set to ctx's error, one whose
+// request may have reached the service is ResultFailed with MayRun set.
+func (a *Applier) Apply(ctx context.Context, p *Plan) []Change {
+	if p == nil {
+		return nil
+	}
+	out := slices.Clone(p.Changes)
+	type key struct{ endpoint, projectID, instanceID string }
+	var groups [][]int
+	index := map[key]int{}
+	for i, ch := range out {
+		k := key{ch.Endpoint, ch.ProjectID, ch.InstanceID}
+		g, ok := index[k]
+		if !ok {
+			g = len(groups)
+			index[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	a.each(len(groups), func(g int) {
+		for _, i := range groups[g] {
+			a.carryOut(ctx, &out[i])
+		}
+	})
+	return out
+}
+
+// carryOut makes one planned change.
+func (a *Applier) carryOut(ctx context.Context, ch *Change) {
+	if ch.Result != ResultPlanned || (ch.Action != ActionCreate && ch.Action != ActionDelete) {
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		ch.Err = err
+		return
+	}
+	c, err := a.client(place{ch.Endpoint, ch.ProjectID})
+	if err != nil {
+		ch.Result, ch.Err = ResultFailed, err
+		a.emit(Event{Kind: EventDone, Change: *ch})
+		return
+	}
+	began := time.Now()
+	op := &operation{a: a, c: c, ch: ch}
+	op.run(ctx)
+	ch.Took = time.Since(began)
+	a.emit(Event{Kind: EventDone, Change: *ch})
+}
+
+// operation is one create or delete being made.
+type operation struct {
+	a    *Applier
+	c    *chreplication.Client
+	ch   *Change
+	lost bool // an earlier try's answer was lost: go through the Ensure methods
+}
+
+// run tries the change until it is made or fails, then follows its job.
+func (op *operation) run(ctx context.Context) {
+	for attempt := 1; ; attempt++ {
+		var started bool
+		var err error
+		if op.ch.Action == ActionCreate {
+			started, err = op.create(ctx)
+		} else {
+			started, err = op.remove(ctx)
+		}
+		if err == nil {
+			if started {
+				op.ch.MayRun = false
+				op.follow(ctx)
+			} else {
+				op.ch.Result = ResultDone
+			}
+			return
+		}
+		if !op.again(ctx, attempt, err) {
+			return
+		}
+	}
+}
+
+// already records that the service was found as wanted.
+func (op *operation) already(r *chreplication.Replication) {
+	op.ch.Action, op.ch.Already, op.ch.MayRun = ActionNone, true, false
+	if r != nil {
+		op.ch.Replication = r
+		if isAbnormal(*r) {
+			op.ch.Result = ResultAbnormal
+		}
+	}
+}
+
+// create makes one try of a create. It reports whether a job was started
+// (ch.JobID, or ch.JobIDLost).
+func (op *operation) create(ctx context.Context) (bool, error) {
+	ch := op.ch
+	if !op.lost {
+		// The plan's list lacks the task: create it.
+		jobID, err := op.c.CreateReplication(ctx, ch.InstanceID, ch.Request)
+		if err == nil {
+			ch.JobID = jobID
+			return true, nil
+		}
+		switch classify(ctx, err, isExistsAnswer) {
+		case outcomeRefused:
+			return false, err
+		case outcomeOtherRefusal:
+			// A refusal that may hide an existing task: look once.
+			if r, lerr := op.find(ctx); lerr == nil && r != nil {
+				op.already(r)
+				return false, nil
+			}
+			return false, err
+		case outcomeConflict:
+			r, lerr := op.confirm(ctx, true)
+			if r != nil {
+				op.already(r)
+				return false, nil
+			}
+			return false, outcomeUnknown("create", ch, err, lerr)
+		case outcomeCanceled:
+			ch.MayRun = true
+			return false, err
+		}
+		op.lost, ch.MayRun = true, true
+		r, lerr := op.confirm(ctx, true)
+		if r != nil {
+			ch.JobIDLost, ch.Replication = true, r
+			return true, nil
+		}
+		return false, outcomeUnknown("create", ch, err, lerr)
+	}
+	res, err := op.c.EnsureReplication(ctx, ch.InstanceID, ch.Request, chreplication.WithConfirmWait(op.a.opts.ConfirmWait))
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case res.Created:
+		ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
+		return true, nil
+	case op.lost:
+		// The list shows the task an earlier try's lost create made.
+		ch.JobIDLost, ch.Replication = true, res.Replication
+		return true, nil
+	}
+	op.already(res.Replication)
+	return false, nil
+}
+
+// remove makes one try of a delete, as create does.
+func (op *operation) remove(ctx context.Context) (bool, error) {
+	ch := op.ch
+	if !op.lost {
+		jobID, err := op.c.DeleteReplication(ctx, ch.InstanceID, ch.Database)
+		if err == nil {
+			ch.JobID = jobID
+			return true, nil
+		}
+		switch classify(ctx, err, isNotFoundAnswer) {
+		case outcomeRefused:
+			return false, err
+		case outcomeOtherRefusal:
+			if r, lerr := op.find(ctx); lerr == nil && r == nil {
+				op.already(nil)
+				return false, nil
+			}
+			return false, err
+		case outcomeConflict:
+			r, lerr := op.confirm(ctx, false)
+			if r == nil && lerr == nil {
+				op.already(nil)
+				return false, nil
+			}
+			return false, outcomeUnknown("delete", ch, err, lerr)
+		case outcomeCanceled:
+			ch.MayRun = true
+			return false, err
+		}
+		op.lost, ch.MayRun = true, true
+		r, lerr := op.confirm(ctx, false)
+		if r == nil && lerr == nil {
+			ch.JobIDLost = true
+			return true, nil
+		}
+		return false, outcomeUnknown("delete", ch, err, lerr)
+	}
+	res, err := op.c.EnsureReplicationAbsent(ctx, ch.InstanceID, ch.Database, chreplication.WithConfirmWait(op.a.opts.ConfirmWait))
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case res.Deleted:
+		ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
+		return true, nil
+	case op.lost:
+		ch.JobIDLost = true
+		return true, nil
+	}
+	op.already(nil)
+	return false, nil
+}
+
+// find returns the task of the change's database as the list shows it, or
+// nil.
+func (op *operation) find(ctx context.Context) (*chreplication.Replication, error) {
+	for r, err := range op.c.AllReplications(ctx, op.ch.InstanceID) {
+		if err != nil {
+			return nil, err
+		}
+		if taskKey(r) == op.ch.Database {
+			return &r, nil
+		}
+	}
+	return nil, nil
+}
+
+// confirm looks at the list until it shows the task (present) or no longer
+// shows it (!present), for up to the confirm wait, and returns the task
+// last seen (nil when none) and the last list error.
+func (op *operation) confirm(ctx context.Context, present bool) (*chreplication.Replication, error) {
+	wait := op.a.opts.ConfirmWait
+	poll := min(max(wait/10, 10*time.Millisecond), 2*time.Second)
+	deadline := time.Now().Add(wait)
+	for {
+		r, err := op.find(ctx)
+		if err == nil && (r != nil) == present {
+			return r, nil
+		}
+		if ctx.Err() != nil || !time.Now().Add(poll).Before(deadline) {
+			if err == nil && !present {
+				err = errors.New("the list still shows the task")
+			}
+			return r, err
+		}
+		if sleep(ctx, poll) != nil {
+			return r, err
+		}
+	}
+}
+
+// again decides, after a failed try, whether to try once more (and waits
+// before it), or records the failure.
+func (op *operation) again(ctx context.Context, attempt int, err error) bool {
+	ch := op.ch
+	if errors.Is(err, chreplication.ErrOutcomeUnknown) {
+		op.lost, ch.MayRun = true, true
+	}
+	endless := patient(err)
+	if ctx.Err() != nil || (!endless && (attempt >= op.a.opts.MaxAttempts || !transient(err))) {
+		ch.Result, ch.Err = ResultFailed, err
+		return false
+	}
+	delay := min(op.a.opts.PollInterval<<min(attempt-1, 16), maxRetryDelay)
+	op.a.emit(Event{Kind: EventRetry, Change: *ch, Err: err, Attempt: attempt, Delay: delay})
+	if sleep(ctx, delay) != nil {
+		ch.Result, ch.Err = ResultFailed, err
+		return false
+	}
+	return true
+}
+
+// follow waits for the change's job and records how it ended. A change
+// whose job ID was lost is done: the list showed its effect.
+func (op *operation) follow(ctx context.Context) {
+	ch := op.ch
+	if ch.JobID == "" {
+		ch.Result = ResultDone
+		op.a.emit(Event{Kind: EventStarted, Change: *ch})
+		return
+	}
+	ch.Result = ResultRunning
+	op.a.emit(Event{Kind: EventStarted, Change: *ch})
+	est := op.a.est.get()
+	if est > 0 && sleep(ctx, est+est/20) != nil {
+		return // still running
+	}
+	first := op.a.opts.PollInterval
+	if est > 0 {
+		first = max(first, est/8)
+	}
+	progress := chreplication.WithProgress(func(j *chreplication.Job) {
+		jc := *j
+		op.a.emit(Event{Kind: EventProgress, Change: *ch, Job: &jc})
+	})
+	for attempt := 1; ; attempt++ {
+		job, err := op.c.WaitJob(ctx, ch.JobID, chreplication.WithPollInterval(first, 0), progress)
+		switch {
+		case err == nil:
+			op.a.est.add(job)
+			ch.Result = ResultDone
+			return
+		case errors.Is(err, chreplication.ErrJobFailed):
+			op.a.est.add(job)
+			reason := "no reason given"
+			if job != nil && job.FailReason != "" {
+				reason = printable(job.FailReason)
+			}
+			ch.Result, ch.JobFailed = ResultFailed, true
+			ch.Err = fmt.Errorf("job %s failed: %s", ch.JobID, reason)
+			return
+		case ctx.Err() != nil:
+			return // still running
+		case !patient(err) && (attempt >= op.a.opts.MaxAttempts || !transient(err)):
+			ch.Result, ch.Err = ResultFailed, fmt.Errorf("following job %s: %w", ch.JobID, err)
+			return
+		}
+		delay := min(first<<min(attempt-1, 16), maxRetryDelay)
+		op.a.emit(Event{Kind: EventRetry, Change: *ch, Err: err, Attempt: attempt, Delay: delay})
+		if sleep(ctx, delay) != nil {
+			return
+		}
+	}
+}
+
+// estimate is how long the latest jobs took, on the service's clock.
+type estimate struct {
+	mu     sync.Mutex
+	recent []time.Duration // the latest durations, at most estimateSize
+}
+
+const estimateSize = 16
+
+// add records how long job took, when its times tell.
+func (e *estimate) add(job *chreplication.Job) {
+	if job == nil || job.Created.IsZero() || job.Ended.IsZero() || job.Ended.Before(job.Created) {
+		return
+	}
+	d := job.Ended.Sub(job.Created)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.recent = append(e.recent, d)
+	if len(e.recent) > estimateSize {
+		e.recent = e.recent[len(e.recent)-estimateSize:]
+	}
+}
+
+// get returns the longest of the latest durations, or 0 when no job was
+// seen to end yet.
+func (e *estimate) get() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var longest time.Duration
+	for _, d := range e.recent {
+		longest = max(longest, d)
+	}
+	return longest
+}
+
+// outcome is what an error of a create or delete says about the service.
+type outcome int
+
+const (
+	// outcomeMaybe: the request may have reached the service and its
+	// answer was lost; the list tells.
+	outcomeMaybe outcome = iota
+	// outcomeRefused: the service certainly did not act.
+	outcomeRefused
+	// outcomeOtherRefusal: a 400 that is not the known answer; it may
+	// still hide the state wanted.
+	outcomeOtherRefusal
+	// outcomeConflict: the service says the state is already the wanted
+	// one (the task exists; the task does not exist).
+	outcomeConflict
+	// outcomeCanceled: the context ended; nothing more can be learnt.
+	outcomeCanceled
+)
+
+// classify sorts the error of a create or delete as EnsureReplication
+// does. conflict recognises the answer that the state is already the
+// wanted one.
+func classify(ctx context.Context, err error, conflict func(*chreplication.APIError) bool) outcome {
+	if ctx.Err() != nil {
+		return outcomeCanceled
+	}
+	if errors.Is(err, chreplication.ErrInvalidRequest) {
+		return outcomeRefused
+	}
+	var apiErr *chreplication.APIError
+	if errors.As(err, &apiErr) {
+		switch {
+		case conflict(apiErr):
+			return outcomeConflict
+		case apiErr.StatusCode == http.StatusBadRequest:
+			return outcomeOtherRefusal
+		case apiErr.StatusCode >= 500, apiErr.StatusCode == http.StatusRequestTimeout:
+			return outcomeMaybe
+		}
+		return outcomeRefused
+	}
+	// A connection cut after the request went out, a timeout, a 2xx answer
+	// that could not be read: the list tells. (A connection that could not
+	// be made is retried by the client; if it still fails, looking at the
+	// list costs a request and is never wrong.)
+	return outcomeMaybe
+}
+
+// The error codes of a create refused because the task exists, and of a
+// delete refused because it does not.
+var (
+	existsCodes   = []string{"DBS.280293"}
+	notFoundCodes = []string{"DBS.280292"}
+)
+
+func isExistsAnswer(e *chreplication.APIError) bool {
+	return e.StatusCode == http.StatusBadRequest && (slices.Contains(existsCodes, e.Code) || strings.Contains(strings.ToLower(e.Message), "already"))
+}
+
+func isNotFoundAnswer(e *chreplication.APIError) bool {
+	return e.StatusCode == http.StatusBadRequest && slices.Contains(notFoundCodes, e.Code)
+}
+
+// busyCodes are the codes of a 409 answer saying that the instance runs
+// another operation (the client's own list, and DBS.212033).
+var busyCodes = []string{"DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084", "DBS.212033"}
+
+// patient reports whether err is one Apply tries again for as long as the
+// context allows: a lost answer, a throttled call, a busy instance.
+func patient(err error) bool {
+	if errors.Is(err, chreplication.ErrOutcomeUnknown) || chreplication.IsThrottled(err) {
+		return true
+	}
+	var apiErr *chreplication.APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict && slices.Contains(busyCodes, apiErr.Code)
+}
+
+// transient reports whether an error may pass when the change is tried
+// again: the service or the network failed. A refusal of the request itself
+// (a 4xx, invalid input) would come again.
+func transient(err error) bool {
+	switch {
+	case errors.Is(err, chreplication.ErrInvalidRequest), errors.Is(err, chreplication.ErrJobFailed):
+		return false
+	}
+	var apiErr *chreplication.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// outcomeUnknown builds the error of a create or delete that may have
+// reached the service when the list did not show its effect.
+func outcomeUnknown(what string, ch *Change, sendErr, listErr error) error {
+	errs := []error{fmt.Errorf("%w: %s of database %q on instance %s may have reached the service, and the list did not show its effect; applying again is safe",
+		chreplication.ErrOutcomeUnknown, what, ch.Database, ch.InstanceID), sendErr}
+	if listErr != nil {
+		errs = append(errs, listErr)
+	}
+	return errors.Join(errs...)
+}
+
+// sleep waits d or until ctx ends, and returns ctx's error then.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
