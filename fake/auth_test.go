@@ -357,6 +357,7 @@ func TestOptionErrors(t *testing.T) {
 		{"zero lifetime", fake.WithTokenLifetime(0), "WithTokenLifetime"},
 		{"negative job duration", fake.WithJobDuration(-time.Second), "WithJobDuration"},
 		{"nil clock", fake.WithClock(nil), "WithClock"},
+		{"negative rate limit", fake.WithRateLimit(-1), "WithRateLimit"},
 		{"bad address", fake.WithAddr("127.0.0.1:notaport"), "listen"},
 	}
 	for _, tt := range tests {

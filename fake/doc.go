@@ -16,21 +16,24 @@
 // from. Every API request goes through, in order:
 //
 //  1. recording (Server.Requests, Server.RequestCount; secrets redacted),
-//  2. injected faults (Server.InjectFault),
-//  3. routing: a method and path of no operation gets 404 APIGW.0101,
-//  4. credentials: a valid X-Auth-Token (the static token or an unexpired
+//  2. with WithRateLimit, throttling as the API gateway does: beyond N
+//     requests a second per credential, 429 APIGW.0308 (not for the IAM
+//     endpoint),
+//  3. injected faults (Server.InjectFault),
+//  4. routing: a method and path of no operation gets 404 APIGW.0101,
+//  5. credentials: a valid X-Auth-Token (the static token or an unexpired
 //     token from the IAM endpoint) or a valid AK/SK signature (checked with
 //     auth.Verifier), else 401 APIGW.0301,
-//  5. validation with kin-openapi's openapi3filter against the embedded
+//  6. validation with kin-openapi's openapi3filter against the embedded
 //     spec (path parameters percent-decoded first), else 400 DBS.200001
 //     (the documented parameter error) with a message naming each wrong
 //     parameter or body field; request bodies may be sent as
 //     application/json or, as Huawei's definitions and the official SDKs
 //     do, application/json;charset=UTF-8,
-//  6. the project: another project than Server.ProjectID gets 403 APIGW.0302,
-//  7. with WithOneOperationPerInstance, a write to an instance that runs a
+//  7. the project: another project than Server.ProjectID gets 403 APIGW.0302,
+//  8. with WithOneOperationPerInstance, a write to an instance that runs a
 //     job gets 409 DBS.200019,
-//  8. the operation, on a store safe for concurrent use.
+//  9. the operation, on a store safe for concurrent use.
 //
 // Every answer carries an X-Request-Id. Errors have the spec's
 // ErrorResponse body; the Code constants list the codes, which are those
@@ -79,6 +82,15 @@
 //     which stops the scope change that keeps it busy) is refused with 409
 //     CodeInstanceBusy (DBS.200019) and changes nothing, so sending it
 //     again later is safe. Reads are never refused.
+//
+// The gateway's throttling is off by default too: WithRateLimit(n) (or
+// Server.SetRateLimit on a running fake) answers 429 CodeThrottled
+// (APIGW.0308, "The throttling threshold has been reached: policy user over
+// ratelimit,limit:n,time:1 second") to a request beyond n in a second of
+// the fake's clock, counted per credential: the static token, the access
+// key, the IAM user (all its tokens) and requests without valid
+// credentials each have their own budget. A throttled request changes
+// nothing; Request.Throttled and Server.ThrottledCount show it.
 //
 // # The workflow around a task
 //

@@ -67,6 +67,11 @@ const (
 	CodeForbidden = "APIGW.0302"
 	// CodeAPINotFound (404): no operation of the spec has this method and path.
 	CodeAPINotFound = "APIGW.0101"
+	// CodeThrottled (429): the request is beyond the rate limit of its
+	// credential (see WithRateLimit). APIGW.0308 is the API gateway's code,
+	// with the error_msg "The throttling threshold has been reached: policy
+	// user over ratelimit,limit:N,time:1 second".
+	CodeThrottled = "APIGW.0308"
 	// CodeServiceUnavailable (503): the fake is closing.
 	CodeServiceUnavailable = "APIGW.0201"
 )

@@ -78,6 +78,7 @@ type config struct {
 	jobVisibilityDelay time.Duration
 	oneOperation       bool
 	sources            map[string][]string // WithSourceDatabases, by instance ID
+	rateLimit          int                 // WithRateLimit: requests a second per credential
 }
 
 func defaultConfig() config {
@@ -125,6 +126,9 @@ func (c *config) check() error {
 		errs = append(errs, errors.New("WithRequestLogSize: the size must not be negative"))
 	}
 	errs = append(errs, checkSources(c.sources)...)
+	if err := checkRateLimit(c.rateLimit); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -188,7 +192,9 @@ func WithJobMode(m JobMode) Option {
 }
 
 // WithClock sets the clock the fake reads for token expiry, job timestamps,
-// wall-clock job progress, job visibility (WithJobVisibilityDelay) and Request.Time (time.Now when not set). The
+// wall-clock job progress, job visibility (WithJobVisibilityDelay), the
+// seconds of the rate limit (WithRateLimit) and Request.Time (time.Now when
+// not set). The
 // X-Sdk-Date of AK/SK-signed requests is checked against the system clock
 // (auth.Verifier's), not this one. It must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {

@@ -25,6 +25,9 @@ type Request struct {
 	AuthHeader string
 	// Authenticated reports whether the credentials were accepted.
 	Authenticated bool
+	// Throttled reports whether the request was answered 429 because of
+	// the rate limit (WithRateLimit) without being served.
+	Throttled bool
 	// Status is the status the server answered, or 0 when it answered
 	// nothing (the client went away during an injected delay).
 	Status    int
@@ -129,6 +132,7 @@ func (w *recorder) record(status int) {
 	w.rec.Status = status
 	w.rec.Operation = w.state.operation
 	w.rec.Authenticated = w.state.authenticated
+	w.rec.Throttled = w.state.throttled
 	w.log.add(w.rec)
 }
 

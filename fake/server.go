@@ -40,6 +40,7 @@ type Server struct {
 	store      *store
 	tokens     tokens
 	faults     faults
+	limiter    limiter
 	log        requestLog
 	conns      atomic.Int64
 	// writeMu makes the busy check of WithOneOperationPerInstance and the
@@ -62,6 +63,7 @@ type requestState struct {
 	operation     string
 	authHeader    string
 	authenticated bool
+	throttled     bool
 }
 
 type stateKey struct{}
@@ -131,6 +133,7 @@ func newServer(opts []Option) (*Server, error) {
 	if s.projectID == "" {
 		s.projectID = randomHex(16)
 	}
+	s.limiter.limit.Store(int64(cfg.rateLimit))
 	s.token = pick(cfg.token, func() string { return "fake-token-" + randomString(40, mixedAlnum) })
 	s.ak = pick(cfg.ak, func() string { return randomString(20, upperAlnum) })
 	s.sk = pick(cfg.sk, func() string { return randomString(40, mixedAlnum) })
@@ -226,10 +229,11 @@ func (s *Server) Close() {
 	s.inflight.Wait()
 }
 
-// ServeHTTP serves one request: it records it, answers an injected fault,
-// serves the IAM endpoint, then checks credentials, validates the request
-// against the spec, checks the project, refuses a write to a busy instance
-// (WithOneOperationPerInstance) and runs the operation.
+// ServeHTTP serves one request: it records it, throttles it
+// (WithRateLimit), answers an injected fault, serves the IAM endpoint, then
+// checks credentials, validates the request against the spec, checks the
+// project, refuses a write to a busy instance (WithOneOperationPerInstance)
+// and runs the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := randomHex(16)
 	w.Header().Set("X-Request-Id", requestID)
@@ -301,6 +305,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if !isIAM && s.throttle(rec, r, st) {
+		return
+	}
 	if f := s.faults.take(st.operation); f != nil && f.apply(r.Context(), s.closing, rec) {
 		return
 	}
