@@ -1,0 +1,534 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gaussdb-tools/chreplication"
+)
+
+// replicationResource is chreplication_replication: one database of a
+// GaussDB(for MySQL) instance synchronised into the ClickHouse node of an
+// instance.
+type replicationResource struct {
+	data *clientData
+}
+
+func newReplicationResource() resource.Resource { return &replicationResource{} }
+
+var (
+	_ resource.ResourceWithConfigure   = (*replicationResource)(nil)
+	_ resource.ResourceWithImportState = (*replicationResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*replicationResource)(nil)
+)
+
+// replicationModel is the resource's state and plan.
+type replicationModel struct {
+	ID               types.String   `tfsdk:"id"`
+	InstanceID       types.String   `tfsdk:"instance_id"`
+	SourceInstanceID types.String   `tfsdk:"source_instance_id"`
+	SourceNodeID     types.String   `tfsdk:"source_node_id"`
+	Database         types.String   `tfsdk:"database"`
+	TableScope       types.Object   `tfsdk:"table_scope"`
+	Status           types.String   `tfsdk:"status"`
+	Stage            types.String   `tfsdk:"stage"`
+	CatchupStage     types.String   `tfsdk:"catchup_stage"`
+	Percentage       types.Int64    `tfsdk:"percentage"`
+	TargetDatabase   types.String   `tfsdk:"target_database"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+}
+
+// scopeModel is table_scope.
+type scopeModel struct {
+	Mode   types.String `tfsdk:"mode"`
+	Tables types.Set    `tfsdk:"tables"`
+}
+
+var scopeAttrTypes = map[string]attr.Type{
+	"mode":   types.StringType,
+	"tables": types.SetType{ElemType: types.StringType},
+}
+
+// scopeValue is the table_scope value of a scope; its tables are a set.
+func scopeValue(s chreplication.TableScope) types.Object {
+	mode := s.Mode
+	if mode == "" {
+		mode = chreplication.ScopeExclude
+	}
+	tables := make([]attr.Value, len(s.Tables))
+	for i, t := range s.Tables {
+		tables[i] = types.StringValue(t)
+	}
+	return types.ObjectValueMust(scopeAttrTypes, map[string]attr.Value{
+		"mode":   types.StringValue(string(mode)),
+		"tables": types.SetValueMust(types.StringType, tables),
+	})
+}
+
+// scopeOf reads a known table_scope value; its tables come sorted.
+func scopeOf(ctx context.Context, v types.Object) (chreplication.TableScope, diag.Diagnostics) {
+	var m scopeModel
+	diags := v.As(ctx, &m, objectAsOptions)
+	if diags.HasError() {
+		return chreplication.TableScope{}, diags
+	}
+	var tables []string
+	diags.Append(m.Tables.ElementsAs(ctx, &tables, false)...)
+	slices.Sort(tables)
+	return chreplication.TableScope{Mode: chreplication.ScopeMode(m.Mode.ValueString()), Tables: tables}, diags
+}
+
+func (r *replicationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_replication"
+}
+
+func (r *replicationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{
+			MarkdownDescription: desc,
+			Computed:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		}
+	}
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One database of a GaussDB(for MySQL) instance synchronised into the ClickHouse node of an instance " +
+			"(a data synchronization task). Creating it starts the task with every table and the default parameters, " +
+			"then applies `table_scope` when it excludes tables; changing `table_scope.tables` updates the task in place; " +
+			"changing any other argument replaces it.\n\n" +
+			"The API changes the tables of a task's list, never its type: a task is created with `black_list` (every table but those listed), " +
+			"and a plan that changes `table_scope.mode` is refused. " +
+			"A task whose job ends `Failed` is an error at once (the task is tainted, and replaced on the next apply); " +
+			"a task shown as `abnormal` keeps its state and raises a warning at each refresh. " +
+			"Writes to one instance that runs another operation wait their turn, so several tasks of one instance may be applied together.",
+		Attributes: map[string]schema.Attribute{
+			"id": computed("`INSTANCE_ID/DATABASE`, as `import` takes it."),
+			"instance_id": schema.StringAttribute{
+				MarkdownDescription: "The instance whose ClickHouse node receives the database. Changing it replaces the task.",
+				Required:            true,
+				Validators:          []validator.String{validID},
+				PlanModifiers:       replace,
+			},
+			"source_instance_id": schema.StringAttribute{
+				MarkdownDescription: "The GaussDB(for MySQL) instance the database is copied from. Changing it replaces the task.",
+				Required:            true,
+				Validators:          []validator.String{validID},
+				PlanModifiers:       replace,
+			},
+			"source_node_id": schema.StringAttribute{
+				MarkdownDescription: "The read replica the database is copied from; `\"\"` (the default, the same as leaving it out) means the primary node. " +
+					"Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(""),
+				Validators:    []validator.String{validOptionalID},
+				PlanModifiers: replace,
+			},
+			"database": schema.StringAttribute{
+				MarkdownDescription: "The database to synchronise. Changing it replaces the task.",
+				Required:            true,
+				Validators:          []validator.String{validDatabase},
+				PlanModifiers:       replace,
+			},
+			"table_scope": schema.SingleNestedAttribute{
+				MarkdownDescription: "Which tables are copied. Left out: every table (`black_list` with no tables). " +
+					"Changing `tables` updates the task in place; `mode` cannot change.",
+				Optional:   true,
+				Computed:   true,
+				Default:    objectdefault.StaticValue(scopeValue(chreplication.TableScope{})),
+				Validators: []validator.Object{scopeValidator{}},
+				Attributes: map[string]schema.Attribute{
+					"mode": schema.StringAttribute{
+						MarkdownDescription: "`black_list`: every table but `tables`. `white_list`: only `tables` " +
+							"(a task has it only when it was created so elsewhere and imported: this API cannot set it).",
+						Required:   true,
+						Validators: []validator.String{stringvalidator.OneOf(string(chreplication.ScopeExclude), string(chreplication.ScopeInclude))},
+					},
+					"tables": schema.SetAttribute{
+						MarkdownDescription: "The tables `mode` applies to (default none). Names must not contain `,`.",
+						ElementType:         types.StringType,
+						Optional:            true,
+						Computed:            true,
+						Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, nil)),
+						Validators:          []validator.Set{tablesValidator{}},
+					},
+				},
+			},
+			"status":          computed("The task's health: `normal` or `abnormal` (other values are shown as the service sends them)."),
+			"stage":           computed("The synchronization stage, such as `full` or `incremental`."),
+			"catchup_stage":   computed("The catch-up stage: `wait`, `full`, `incremental`, `failed` or `other`."),
+			"target_database": computed("The database in ClickHouse."),
+			"percentage": schema.Int64Attribute{
+				MarkdownDescription: "The progress of the current stage, 0 to 100.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *replicationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*clientData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("got %T", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+// ModifyPlan refuses a table scope the API cannot reach (a new task with
+// white_list, a change of mode) and marks the task's progress unknown when
+// an update will run.
+func (r *replicationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan replicationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.TableScope.IsUnknown() || plan.TableScope.IsNull() {
+		return
+	}
+	var mode types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("table_scope").AtName("mode"), &mode)...)
+	if resp.Diagnostics.HasError() || mode.IsUnknown() {
+		return
+	}
+	modePath := path.Root("table_scope").AtName("mode")
+	if req.State.Raw.IsNull() {
+		if mode.ValueString() == string(chreplication.ScopeInclude) {
+			resp.Diagnostics.AddAttributeError(modePath, "A new task cannot have white_list",
+				"The API creates a task with every table (black_list) and can change only the tables of its list, never its type, "+
+					"so a new task cannot be given white_list. Use black_list with the tables to leave out, "+
+					"or import a task that already has white_list.")
+		}
+		return
+	}
+	var state replicationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.TableScope.IsNull() || state.TableScope.IsUnknown() {
+		return
+	}
+	if mustReplace(plan, state) {
+		return // a new task: its progress is unknown anyway
+	}
+	var stateMode types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, modePath, &stateMode)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if stateMode.ValueString() != mode.ValueString() {
+		resp.Diagnostics.AddAttributeError(modePath, "table_scope.mode cannot change",
+			fmt.Sprintf("The task of database %q has %s; the API changes only the tables of a task's list, never its type, "+
+				"so it cannot become %s. Keep mode %q and change tables.",
+				state.Database.ValueString(), stateMode.ValueString(), mode.ValueString(), stateMode.ValueString()))
+		return
+	}
+	if !plan.TableScope.Equal(state.TableScope) {
+		// The update runs a job: the progress after it is not known now.
+		plan.Status = types.StringUnknown()
+		plan.Stage = types.StringUnknown()
+		plan.CatchupStage = types.StringUnknown()
+		plan.Percentage = types.Int64Unknown()
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
+}
+
+// mustReplace reports whether plan replaces the task of state.
+func mustReplace(plan, state replicationModel) bool {
+	return !plan.InstanceID.Equal(state.InstanceID) || !plan.Database.Equal(state.Database) ||
+		!plan.SourceInstanceID.Equal(state.SourceInstanceID) || !plan.SourceNodeID.Equal(state.SourceNodeID)
+}
+
+func (r *replicationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan replicationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics) {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	want, diags := scopeOf(ctx, plan.TableScope)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	c := r.data.client
+	instance, db := plan.InstanceID.ValueString(), plan.Database.ValueString()
+	res, err := c.EnsureReplication(ctx, instance, chreplication.CreateReplicationRequest{
+		SourceInstanceID: plan.SourceInstanceID.ValueString(),
+		SourceNodeID:     plan.SourceNodeID.ValueString(),
+		SourceDatabase:   db,
+	}, r.data.ensure...)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot create the replication of "+taskName(instance, db), err.Error()+createRetryHint(err))
+		return
+	}
+	plan.ID = types.StringValue(instance + "/" + db)
+	if !res.Created {
+		resp.Diagnostics.AddWarning("The replication of "+taskName(instance, db)+" existed already",
+			"The instance already synchronised the database; the task is now managed by this resource as it is.")
+	}
+	// From here on the task exists: whatever fails, the state records it
+	// (Terraform then marks it tainted and replaces it on the next apply).
+	defer func() {
+		resp.Diagnostics.Append(r.refreshInto(ctx, &plan, false)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}()
+	if res.JobID != "" {
+		if !r.waitJob(ctx, &resp.Diagnostics, res.JobID, "create of "+taskName(instance, db)) {
+			return
+		}
+	}
+	cur, err := c.ShowReplicationConfig(ctx, instance, db)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the table scope of "+taskName(instance, db), err.Error())
+		return
+	}
+	r.applyScope(ctx, &resp.Diagnostics, plan, cur.Scope, want)
+}
+
+// applyScope changes the task's scope from cur to want, when they differ,
+// and waits for the job.
+func (r *replicationResource) applyScope(ctx context.Context, diags *diag.Diagnostics, plan replicationModel, cur, want chreplication.TableScope) {
+	instance, db := plan.InstanceID.ValueString(), plan.Database.ValueString()
+	curMode, wantMode := cur.Mode, want.Mode
+	if curMode == "" {
+		curMode = chreplication.ScopeExclude
+	}
+	if curMode != wantMode {
+		diags.AddAttributeError(path.Root("table_scope").AtName("mode"), "table_scope.mode cannot change",
+			fmt.Sprintf("The task of %s has %s; the API changes only the tables of a task's list, never its type, so it cannot become %s.",
+				taskName(instance, db), curMode, wantMode))
+		return
+	}
+	tables := slices.Clone(cur.Tables)
+	slices.Sort(tables)
+	if slices.Equal(tables, want.Tables) {
+		return
+	}
+	jobID, err := r.data.client.UpdateScope(ctx, instance, chreplication.ScopeUpdate{
+		SourceInstanceID: plan.SourceInstanceID.ValueString(),
+		SourceNodeID:     plan.SourceNodeID.ValueString(),
+		Database:         db,
+		Scope:            want,
+	})
+	if err != nil {
+		diags.AddError("Cannot change the table scope of "+taskName(instance, db), err.Error())
+		return
+	}
+	r.waitJob(ctx, diags, jobID, "table scope change of "+taskName(instance, db))
+}
+
+// waitJob waits for a job; it reports whether the job completed, and adds
+// an error diagnostic when it did not.
+func (r *replicationResource) waitJob(ctx context.Context, diags *diag.Diagnostics, jobID, what string) bool {
+	_, err := r.data.client.WaitJob(ctx, jobID, r.data.wait...)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, chreplication.ErrJobFailed):
+		diags.AddError("The "+what+" failed", fmt.Sprintf("Job %s ended Failed: %v", jobID, err))
+	default:
+		diags.AddError("Cannot follow the "+what, fmt.Sprintf("Job %s: %v", jobID, err))
+	}
+	return false
+}
+
+func (r *replicationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state replicationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics) {
+		return
+	}
+	found, diags := r.refresh(ctx, &state, true)
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
+		return
+	}
+	if !found {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// refreshInto is refresh for a task that must exist.
+func (r *replicationResource) refreshInto(ctx context.Context, m *replicationModel, warnAbnormal bool) diag.Diagnostics {
+	found, diags := r.refresh(ctx, m, warnAbnormal)
+	if !diags.HasError() && !found {
+		diags.AddError("The replication of "+taskName(m.InstanceID.ValueString(), m.Database.ValueString())+" is not listed",
+			"The instance's list of tasks does not show it.")
+	}
+	return diags
+}
+
+// refresh reads the task of m's instance and database into m: its
+// progress from the list, its source and table scope from its
+// configuration. It reports false when the list does not show the task.
+// An abnormal task gives a warning when warnAbnormal.
+func (r *replicationResource) refresh(ctx context.Context, m *replicationModel, warnAbnormal bool) (bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := r.data.client
+	instance, db := m.InstanceID.ValueString(), m.Database.ValueString()
+	var task *chreplication.Replication
+	for t, err := range c.AllReplications(ctx, instance) {
+		if err != nil {
+			diags.AddError("Cannot list the replications of instance "+instance, err.Error())
+			return false, diags
+		}
+		if key(t) == db {
+			task = &t
+			break
+		}
+	}
+	if task == nil {
+		return false, diags
+	}
+	m.ID = types.StringValue(instance + "/" + db)
+	m.Status = types.StringValue(string(task.Status))
+	m.Stage = types.StringValue(task.Stage)
+	m.CatchupStage = types.StringValue(string(task.CatchupStage))
+	m.Percentage = types.Int64Value(int64(task.Percentage))
+	m.TargetDatabase = types.StringValue(task.TargetDatabase)
+	cfg, err := c.ShowReplicationConfig(ctx, instance, db)
+	if err != nil {
+		diags.AddError("Cannot read the configuration of the replication of "+taskName(instance, db), err.Error())
+		return true, diags
+	}
+	if cfg.SourceInstanceID != "" {
+		m.SourceInstanceID = types.StringValue(cfg.SourceInstanceID)
+	}
+	m.SourceNodeID = types.StringValue(cfg.SourceNodeID)
+	m.TableScope = scopeValue(cfg.Scope)
+	if warnAbnormal && task.Status == chreplication.ReplicationAbnormal {
+		diags.AddWarning("The replication of "+taskName(instance, db)+" is abnormal",
+			fmt.Sprintf("The service shows the task as abnormal (stage %q, catch-up stage %q). "+
+				"Look at it in the console, or replace it (tofu apply -replace=...).", task.Stage, task.CatchupStage))
+	}
+	return true, diags
+}
+
+// key is what identifies a task: its source database, or its target
+// database when the answer left the source out.
+func key(t chreplication.Replication) string {
+	if t.SourceDatabase != "" {
+		return t.SourceDatabase
+	}
+	return t.TargetDatabase
+}
+
+func (r *replicationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state replicationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics) {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	want, diags := scopeOf(ctx, plan.TableScope)
+	resp.Diagnostics.Append(diags...)
+	cur, diags := scopeOf(ctx, state.TableScope)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.applyScope(ctx, &resp.Diagnostics, plan, cur, want)
+	resp.Diagnostics.Append(r.refreshInto(ctx, &plan, false)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *replicationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state replicationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics) {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	instance, db := state.InstanceID.ValueString(), state.Database.ValueString()
+	res, err := r.data.client.EnsureReplicationAbsent(ctx, instance, db, r.data.ensure...)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot delete the replication of "+taskName(instance, db), err.Error())
+		return
+	}
+	if res.JobID != "" {
+		r.waitJob(ctx, &resp.Diagnostics, res.JobID, "delete of "+taskName(instance, db))
+	}
+}
+
+// ImportState takes INSTANCE_ID/DATABASE.
+func (r *replicationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	instance, db, ok := strings.Cut(req.ID, "/")
+	if !ok || chreplication.ValidateID(instance) != nil || chreplication.ValidateDatabaseName(db) != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("%q is not INSTANCE_ID/DATABASE, such as 54e42160670e48e789af7075e1efea1fin16/sales.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("instance_id"), instance)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("database"), db)...)
+}
+
+// configured adds an error and reports false when the provider was not
+// configured.
+func (r *replicationResource) configured(diags *diag.Diagnostics) bool {
+	if r.data == nil {
+		diags.AddError("Provider not configured", "The chreplication provider has no client: its configuration failed or was not read.")
+		return false
+	}
+	return true
+}
+
+func taskName(instance, db string) string {
+	return fmt.Sprintf("database %q on instance %s", db, instance)
+}
+
+// createRetryHint tells what to do after a create whose outcome is unknown.
+func createRetryHint(err error) string {
+	if errors.Is(err, chreplication.ErrOutcomeUnknown) {
+		return "\n\nThe create may have reached the service. Applying again is safe: the provider looks at the instance's tasks before sending another create."
+	}
+	return ""
+}
