@@ -5,7 +5,6 @@ GO            ?= go
 BIN           := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint
 GOLANGCI_VER  := v2.15.0
-TOFU          := .bin/tofu
 PKGS          := ./...
 
 .PHONY: all test unit allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean
@@ -34,10 +33,6 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## .bin/tofu: OpenTofu, built once from tools/tofu (its pinned release; cold, several minutes).
-$(TOFU):
-	cd tools/tofu && $(GO) build -trimpath -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o $(CURDIR)/$(TOFU) github.com/opentofu/opentofu/cmd/tofu
-
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
 
@@ -54,9 +49,10 @@ check-generated: generate
 		echo "generated code is out of date with openapi.yaml; run 'make generate' and commit:"; \
 		git status --porcelain -- generated fake; git diff --stat -- generated fake; exit 1; fi
 
-## deps-check: a program importing only the client packages must not link kin-openapi or testify.
+## deps-check: a program importing only the client packages must not link kin-openapi, testify,
+## the CLI's cobra or the exporter's client_golang.
 deps-check:
-	@bad=$$($(GO) list -deps . ./generated ./auth | grep -E 'kin-openapi|testify|goleak' || true); \
+	@bad=$$($(GO) list -deps . ./generated ./auth | grep -E 'kin-openapi|testify|goleak|spf13/cobra|spf13/pflag|prometheus/client_golang' || true); \
 	if [ -n "$$bad" ]; then echo "client packages link test or validation code:"; echo "$$bad"; exit 1; fi
 
 ## spec-check: lint the spec, type-check a TypeScript client, detect breaking changes.

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/auth"
@@ -43,7 +44,7 @@ type apiFlags struct {
 	insecure  bool // --insecure-http
 }
 
-func (a *apiFlags) register(fs *flag.FlagSet) {
+func (a *apiFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&a.endpoint, "endpoint", "", "API endpoint `URL`, such as https://gaussdb.cn-north-4.myhuaweicloud.com (env HUAWEICLOUD_SDK_ENDPOINT)")
 	fs.StringVar(&a.region, "region", "", "Huawei Cloud region `NAME`, such as cn-north-4, instead of --endpoint (env HUAWEICLOUD_SDK_REGION)")
 	fs.StringVar(&a.projectID, "project-id", "", "project `ID` (env HUAWEICLOUD_SDK_PROJECT_ID)")
@@ -51,6 +52,9 @@ func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.timeout, "timeout", 0, "give up after this `duration`, such as 30s or 10m, waiting included (default: no limit; each API call still gives up after 60s)")
 	fs.StringVar(&a.output, "output", outputText, "output `format`: text or json (json: exactly one JSON document on stdout)")
 	fs.BoolVar(&a.insecure, "insecure-http", false, "allow a plain http:// --endpoint on a host that is not loopback (credentials then travel in clear text; http to 127.0.0.1 and localhost is always allowed)")
+	for _, name := range []string{"endpoint", "region", "project-id", "language", "timeout", "output", "insecure-http"} {
+		_ = fs.SetAnnotation(name, annGroup, []string{groupAPI})
+	}
 }
 
 // checkOutput validates --output before anything is sent.
@@ -233,6 +237,9 @@ func fromVariable(err error, field, variable string) error {
 // and the environment (a usage error there sends nothing) and calls fn with
 // it and ctx bounded by --timeout.
 func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, client *chreplication.Client) error) error {
+	if err := c.check(); err != nil {
+		return err
+	}
 	if c.events == nil {
 		c.events = &eventLines{w: c.stderr}
 	}

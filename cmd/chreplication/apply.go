@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
 )
@@ -83,7 +84,7 @@ interrupted (the jobs still running on the service are listed first).`,
   chreplication apply -f replications.yaml --dry-run   # see the plan
   chreplication apply -f replications.yaml --prune     # create shop and sales, delete the others`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var (
 			a    apiFlags
 			w    waitFlags
@@ -91,8 +92,7 @@ interrupted (the jobs still running on the service are listed first).`,
 		)
 		a.register(fs)
 		w.register(fs)
-		fs.StringVar(&path, "f", "", "`FILE` to apply, YAML or JSON; - reads standard input (required)")
-		fs.StringVar(&path, "file", "", "the same as -f")
+		fs.StringVarP(&path, "file", "f", "", "`FILE` to apply, YAML or JSON; - reads standard input (required)")
 		prune := fs.Bool("prune", false, "also delete the replications of the file's instances that the file does not name")
 		dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
 		confirmWait := fs.Duration("confirm-wait", chreplication.DefaultConfirmWait, "after an answer that may have been lost, how long to keep looking at the list for its effect")

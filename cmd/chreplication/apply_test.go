@@ -621,7 +621,7 @@ func TestApplyHelp(t *testing.T) {
 	t.Parallel()
 	r := runCLI(t, nil, "apply", "--help")
 	require.Equal(t, exitOK, r.code)
-	for _, want := range []string{"Usage: chreplication apply -f FILE [--prune] [--dry-run]", "  -f FILE", "--prune", "--dry-run", "--confirm-wait", "--insecure-http",
+	for _, want := range []string{"Usage: chreplication apply -f FILE [--prune] [--dry-run]", "  -f, --file FILE", "--prune", "--dry-run", "--confirm-wait", "--insecure-http",
 		"source_instance_id: ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07", "chreplication apply -f replications.yaml --dry-run", "130"} {
 		assert.Contains(t, r.stdout, want)
 	}

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
 )
@@ -20,7 +21,7 @@ type waitFlags struct {
 	poll time.Duration
 }
 
-func (w *waitFlags) register(fs *flag.FlagSet) {
+func (w *waitFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&w.poll, "poll-interval", defaultPollInterval, "first `delay` between two looks at the job while waiting; it doubles up to ten times this (at most 15s)")
 }
 
@@ -118,7 +119,7 @@ Exit code 3 when the waited job ends Failed.`,
   chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 \
       --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var (
 			a   apiFlags
 			w   waitFlags
@@ -158,7 +159,7 @@ Exit code 3 when the waited job ends Failed.`,
 	example: `  chreplication delete --region cn-north-4 --project-id 0123456789abcdef0123456789abcdef \
       --instance-id 54e42160670e48e789af7075e1efea1fin16 --database shop --wait --output json`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var (
 			a apiFlags
 			w waitFlags
@@ -194,7 +195,7 @@ where each replication has source_database, target_database, status, stage,
 catchup_stage and percentage; with --all, total_count is the number listed.`,
 	example: `  chreplication list --region cn-north-4 --instance-id 54e42160670e48e789af7075e1efea1fin16 --all --output json`,
 	api:     true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var a apiFlags
 		a.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node to list (required)")
@@ -207,7 +208,7 @@ catchup_stage and percentage; with --all, total_count is the number listed.`,
 			}
 			if *all {
 				var paging []string
-				fs.Visit(func(f *flag.Flag) {
+				fs.Visit(func(f *pflag.Flag) {
 					if f.Name == "limit" || f.Name == "offset" {
 						paging = append(paging, "--"+f.Name)
 					}
@@ -287,7 +288,7 @@ Output: the job. With --output json, the job object: {"id", "name",
 "fail_reason"} (empty fields left out).`,
 	example: `  chreplication job --region cn-north-4 --job-id 2fa4e0d0-8b8c-4f0e-9a3f-0c0c3d2a4b11 --output json`,
 	api:     true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var a apiFlags
 		a.register(fs)
 		jobID := fs.String("job-id", "", "`ID` of the job (required)")
@@ -320,7 +321,7 @@ the job object). Exit code 3 when the job ends Failed; --timeout bounds the
 wait.`,
 	example: `  chreplication wait --region cn-north-4 --job-id 2fa4e0d0-8b8c-4f0e-9a3f-0c0c3d2a4b11 --timeout 30m`,
 	api:     true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var (
 			a apiFlags
 			w waitFlags

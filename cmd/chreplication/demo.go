@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/auth"
@@ -36,7 +37,7 @@ replications, delete it, wait again, and print a summary. It reads no credential
 in a few seconds.`,
 	example: `  chreplication demo
   make demo            # the same, from a clone: go run ./cmd/chreplication demo`,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		jobDuration := fs.Duration("job-duration", defaultDemoJobDuration, "how long each of the demo's jobs takes")
 		return func(ctx context.Context, c *cli) error {
 			if *jobDuration < 0 || *jobDuration > time.Minute {

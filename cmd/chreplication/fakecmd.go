@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication/auth"
 	"github.com/gaussdb-tools/chreplication/fake"
@@ -58,7 +59,7 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
   # in another shell, paste the export lines it printed, then:
   chreplication create --instance-id 54e42160670e48e789af7075e1efea1fin16 \
       --source-instance-id ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 --source-database shop --wait`,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
 		jobDuration := fs.Duration("job-duration", fake.DefaultJobDuration, "how long a job takes from Pending to Completed")
 		visibilityDelay := fs.Duration("job-visibility-delay", fakeVisibilityDelay,

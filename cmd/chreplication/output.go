@@ -84,6 +84,9 @@ func dash(s string) string {
 // isTerminal reports whether w is a terminal (a character device), where
 // progress is drawn as one live line.
 func isTerminal(w io.Writer) bool {
+	if c, ok := w.(*countingWriter); ok {
+		w = c.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

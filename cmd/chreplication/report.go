@@ -18,9 +18,18 @@ import (
 
 // usageError is a mistake in the command line or the environment, found
 // before anything was sent. It exits with code 2.
-type usageError struct{ msg string }
+// msg is the first problem found, more the others; noHint leaves out the
+// pointer to the command's --help.
+type usageError struct {
+	msg    string
+	more   []string
+	noHint bool
+}
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return strings.Join(e.problems(), "; ") }
+
+// problems returns every problem the error reports.
+func (e *usageError) problems() []string { return append([]string{e.msg}, e.more...) }
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
@@ -96,6 +105,10 @@ func exitCode(err error) int {
 func report(w io.Writer, cmd string, err error) int {
 	code := exitCode(err)
 	prefix := "chreplication " + cmd + ": "
+	help := "chreplication " + cmd + " --help"
+	if cmd == "" {
+		prefix, help = "chreplication: ", "chreplication help"
+	}
 	var (
 		ue     *usageError
 		ire    *chreplication.InvalidRequestError
@@ -127,7 +140,18 @@ func report(w io.Writer, cmd string, err error) int {
 		}
 		fmt.Fprintf(w, "%sjob %s failed: %s\n", prefix, printable(id), printable(reason))
 	case errors.As(err, &ue):
-		fmt.Fprintf(w, "%s%s (see 'chreplication %s --help')\n", prefix, ue.msg, cmd)
+		switch {
+		case ue.noHint:
+			fmt.Fprintf(w, "%s%s\n", prefix, ue.msg)
+		case len(ue.more) == 0:
+			fmt.Fprintf(w, "%s%s (see '%s')\n", prefix, ue.msg, help)
+		default:
+			fmt.Fprintf(w, "%s%d problems; nothing was sent:\n", prefix, len(ue.more)+1)
+			for _, p := range ue.problems() {
+				fmt.Fprintf(w, "  %s\n", p)
+			}
+			fmt.Fprintf(w, "  (see '%s')\n", help)
+		}
 	case errors.As(err, &ire):
 		what := ire.Field
 		if f, ok := fieldFlags[ire.Field]; ok {
@@ -167,6 +191,20 @@ func report(w io.Writer, cmd string, err error) int {
 		}
 	}
 	return code
+}
+
+// problemText is err as one problem of a command line: an invalid input
+// names the flag, as report does.
+func problemText(err error) string {
+	var ire *chreplication.InvalidRequestError
+	if errors.As(err, &ire) {
+		what := ire.Field
+		if f, ok := fieldFlags[ire.Field]; ok {
+			what = f
+		}
+		return "invalid " + what + ": " + printable(ire.Reason)
+	}
+	return printable(trimPrefix(firstLine(err.Error())))
 }
 
 // describeHTTPError names everything support needs: the HTTP status, the

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
 )
@@ -28,16 +30,35 @@ const (
 
 // cli holds what a command reads and writes. Commands never touch os.Args,
 // os.Getenv, os.Stdout or os.Stderr: run gets them as arguments, so tests
-// drive the whole CLI in-process.
+// drive the whole CLI in-process. One cli serves one run; it is not shared
+// between goroutines except through events, which is safe for concurrent
+// use.
 type cli struct {
 	getenv func(string) string
 	stdin  io.Reader
-	stdout io.Writer
+	stdout io.Writer // a *countingWriter: a failure adds no second JSON document
 	stderr io.Writer
 	events *eventLines // the client's event lines (stderr); made by apiFlags.do
+
+	args     []string // the command line, for the checks pflag does not make
+	problems []string // usage problems found so far, reported together by check
 }
 
-// command is one subcommand of the CLI.
+// countingWriter passes writes to w and counts the bytes.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// command describes one subcommand; build makes its cobra.Command. The
+// commands of this package are commands; a command may also be written
+// directly as a func(*cli) *cobra.Command (see commandBuilders).
 type command struct {
 	name     string
 	summary  string // one line, for the command list
@@ -45,25 +66,299 @@ type command struct {
 	details  string // paragraphs after the synopsis in --help
 	example  string // lines of the Example section
 	api      bool   // takes the common API flags and reads the environment
-	flags    func(fs *flag.FlagSet) func(ctx context.Context, c *cli) error
+	// flags registers the command's flags on fs and returns what runs the
+	// command once they are parsed.
+	flags func(fs *pflag.FlagSet) func(ctx context.Context, c *cli) error
 }
 
-// commands lists the subcommands in the order "help" shows them.
-func commands() []*command {
-	return []*command{
-		createCmd, listCmd, deleteCmd, jobCmd, waitCmd,
-		databasesCmd, paramsCmd, checkCmd, configCmd, scopeCmd,
-		applyCmd, fakeCmd, demoCmd,
+// Annotations of the commands and flags, read by the help.
+const (
+	annSynopsis = "synopsis" // a command's usage line after "chreplication "
+	annAPI      = "api"      // a command that takes the API flags
+	annGroup    = "group"    // a flag's group in the help
+	groupAPI    = "api"      // the flags every API command shares
+)
+
+// commandBuilders lists the commands in the order 'chreplication help'
+// shows them. A command defined in a file of its own is added with one
+// line, either here or in that file:
+//
+//	var _ = register(newWatchCommand) // newWatchCommand func(*cli) *cobra.Command
+//
+// A builder registers its flags on the command it returns and runs with
+// RunE; apiFlags.register and apiFlags.do give it the API flags and the
+// client, and run turns the error RunE returns into the message and the
+// exit code.
+var commandBuilders = []func(*cli) *cobra.Command{
+	createCmd.build, listCmd.build, deleteCmd.build, jobCmd.build, waitCmd.build,
+	databasesCmd.build, paramsCmd.build, checkCmd.build, configCmd.build, scopeCmd.build,
+	applyCmd.build, fakeCmd.build, demoCmd.build,
+}
+
+// register adds a command builder after the others, for a command defined
+// in its own file: var _ = register(newWatchCommand). It returns true.
+func register(b func(*cli) *cobra.Command) bool {
+	commandBuilders = append(commandBuilders, b)
+	return true
+}
+
+// build makes the cobra command of cmd for c.
+func (cmd *command) build(c *cli) *cobra.Command {
+	cc := &cobra.Command{
+		Use:         cmd.name,
+		Short:       cmd.summary,
+		Long:        strings.TrimSpace(cmd.details),
+		Example:     strings.TrimRight(cmd.example, "\n"),
+		Annotations: map[string]string{annSynopsis: cmd.synopsis},
+	}
+	if cmd.api {
+		cc.Annotations[annAPI] = "true"
+	}
+	exec := cmd.flags(cc.Flags())
+	cc.RunE = func(cc *cobra.Command, _ []string) error {
+		return exec(cc.Context(), c)
+	}
+	return cc
+}
+
+// environmentTopic is 'chreplication help environment': the variables every
+// API command reads, said once rather than in the help of each.
+func environmentTopic() *cobra.Command {
+	return &cobra.Command{
+		Use:   "environment",
+		Short: "the variables the API commands read (endpoint, project, credentials) and the exit codes",
+		Long:  strings.TrimSpace(envHelp),
 	}
 }
 
-func lookupCommand(name string) *command {
-	for _, c := range commands() {
-		if c.name == name {
-			return c
+func init() {
+	// The help lists the commands in the order of commandBuilders.
+	cobra.EnableCommandSorting = false
+}
+
+// newRoot builds the command tree for c.
+func newRoot(c *cli) *cobra.Command {
+	root := &cobra.Command{
+		Use:                        "chreplication",
+		Short:                      "manage GaussDB(for MySQL) ClickHouse replications (data synchronization tasks)",
+		Version:                    chreplication.Version,
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
+		Args: func(root *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			return unknownCommand(root, args[0])
+		},
+		RunE: func(root *cobra.Command, _ []string) error {
+			printCommands(c.stderr, root)
+			return &exitError{code: exitUsage}
+		},
+	}
+	root.SetVersionTemplate(versionLine())
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	root.SetIn(c.stdin)
+	for _, b := range commandBuilders {
+		cc := b(c)
+		prepare(c, cc)
+		root.AddCommand(cc)
+	}
+	root.AddCommand(environmentTopic())
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [COMMAND | TOPIC]",
+		Short: "show the help of a command or a topic ('chreplication help environment')",
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				printCommands(c.stdout, root)
+				return nil
+			}
+			target, rest, err := root.Find(args)
+			if err != nil || target == root || len(rest) > 0 {
+				return unknownCommand(root, strings.Join(args, " "))
+			}
+			printHelp(c.stdout, target)
+			return nil
+		},
+	})
+	root.SetHelpFunc(func(cc *cobra.Command, _ []string) {
+		if cc == root {
+			printCommands(c.stdout, root)
+			return
+		}
+		printHelp(c.stdout, cc)
+	})
+	root.SetUsageFunc(func(*cobra.Command) error { return nil })
+	root.SetFlagErrorFunc(func(cc *cobra.Command, err error) error {
+		c.parseProblems(cc)
+		return c.check(usageErrorf("%s", err.Error()))
+	})
+	// 'chreplication completion bash|zsh|fish|powershell' is cobra's; the
+	// help lists it with the others.
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
+// prepare makes cc collect its problems instead of stopping at the first:
+// a flag's bad value, an unknown flag and a positional argument are
+// recorded, and RunE runs only when none was found (the command's own
+// checks add theirs, see cli.check).
+func prepare(c *cli, cc *cobra.Command) {
+	cc.FParseErrWhitelist.UnknownFlags = true
+	cc.Flags().VisitAll(func(f *pflag.Flag) {
+		f.Value = &checkedValue{Value: f.Value, flag: f, c: c}
+	})
+	if cc.Args == nil {
+		cc.Args = func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				c.problems = append(c.problems, fmt.Sprintf("unexpected argument %q (every value is given with a flag, such as --instance-id ID)", clip(args[0])))
+			}
+			return nil
 		}
 	}
+	if run := cc.RunE; run != nil {
+		cc.RunE = func(cc *cobra.Command, args []string) error {
+			c.parseProblems(cc)
+			err := run(cc, args)
+			if len(c.problems) > 0 {
+				// A command that returned before its checks: report what
+				// was found, with its error.
+				return c.check(err)
+			}
+			return err
+		}
+	}
+}
+
+// checkedValue records a flag's invalid value as a problem instead of
+// stopping the parse, so that every bad flag is reported at once.
+type checkedValue struct {
+	pflag.Value
+	flag *pflag.Flag
+	c    *cli
+}
+
+func (v *checkedValue) Set(s string) error {
+	if err := v.Value.Set(s); err != nil {
+		v.c.problems = append(v.c.problems, fmt.Sprintf("invalid %s %q: %s", flagName(v.flag), clip(s), valueProblem(v.Type(), err)))
+	}
 	return nil
+}
+
+// flagName is how the flag is written: --name, or -f, --file.
+func flagName(f *pflag.Flag) string {
+	if f.Shorthand != "" {
+		return "-" + f.Shorthand + ", --" + f.Name
+	}
+	return "--" + f.Name
+}
+
+// valueProblem says what a value of type typ should be, or err's text for
+// the flags of this package's own types.
+func valueProblem(typ string, err error) string {
+	switch typ {
+	case "duration":
+		return "want a duration, such as 30s, 1m30s or 10m"
+	case "int":
+		return "want a whole number"
+	case "float64":
+		return "want a number, such as 5 or 0.5"
+	case "bool":
+		return "want true or false"
+	}
+	return err.Error()
+}
+
+// parseProblems adds to c's problems the flags of the command line that cc
+// does not have (pflag skips them, see prepare).
+func (c *cli) parseProblems(cc *cobra.Command) {
+	fs := cc.Flags()
+	lookup := func(name string) *pflag.Flag {
+		if f := fs.Lookup(name); f != nil {
+			return f
+		}
+		return cc.InheritedFlags().Lookup(name)
+	}
+	args := c.args
+	if len(args) > 0 {
+		args = args[1:] // the command's name
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return
+		case len(a) < 2 || a[0] != '-':
+			continue
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f := lookup(name)
+			if f == nil {
+				c.problems = append(c.problems, "unknown flag: --"+clip(name))
+				continue
+			}
+			if !hasValue && f.NoOptDefVal == "" {
+				i++ // the flag's value
+			}
+		default:
+			for j, r := range a[1:] {
+				f := fs.ShorthandLookup(string(r))
+				if f == nil {
+					f = cc.InheritedFlags().ShorthandLookup(string(r))
+				}
+				if f == nil {
+					c.problems = append(c.problems, fmt.Sprintf("unknown shorthand flag: %q in %s", r, clip(a)))
+					break
+				}
+				if f.NoOptDefVal == "" {
+					if j+1 == len(a[1:]) {
+						i++ // the value is the next argument
+					}
+					break // the rest of a is the value
+				}
+			}
+		}
+	}
+}
+
+// check adds the usage errors among errs to the problems found so far and
+// returns them as one usage error, or nil when there are none. An error of
+// another kind is returned as it is when there is no problem, and added as
+// one otherwise. Every command calls check (apiFlags.do does) before it
+// sends anything, so that the user sees every problem at once.
+func (c *cli) check(errs ...error) error {
+	var other error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ue *usageError
+		switch {
+		case errors.As(err, &ue):
+			c.problems = append(c.problems, ue.problems()...)
+		case other == nil:
+			other = err
+		}
+	}
+	if len(c.problems) == 0 {
+		return other
+	}
+	if other != nil {
+		c.problems = append(c.problems, problemText(other))
+	}
+	p := c.problems
+	c.problems = nil
+	return &usageError{msg: p[0], more: p[1:]}
+}
+
+// unknownCommand is the usage error of a command name that is none.
+func unknownCommand(root *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q", clip(name))
+	if s := root.SuggestionsFor(name); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return &usageError{msg: msg + " (run 'chreplication help' for the list)", noHint: true}
 }
 
 // run is the whole CLI: it runs the command named by args[0] and returns
@@ -72,72 +367,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(args) == 0 {
-		printCommands(stderr)
-		return exitUsage
+	c := &cli{getenv: getenv, stdin: stdin, stdout: &countingWriter{w: stdout}, stderr: stderr, args: args}
+	name := ""
+	if len(args) > 0 {
+		name = args[0]
 	}
-	name := args[0]
-	switch name {
-	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && name == "help" {
-			cmd := lookupCommand(args[1])
-			if cmd == nil {
-				fmt.Fprintf(stderr, "chreplication: unknown command %q (run 'chreplication help' for the list)\n", clip(args[1]))
-				return exitUsage
-			}
-			printHelp(stdout, cmd)
-			return exitOK
-		}
-		printCommands(stdout)
+	// Secrets given as flags are refused before anything reads them.
+	if err := checkSecretFlags(args); err != nil {
+		return c.fail(name, err)
+	}
+	root := newRoot(c)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
 		return exitOK
 	}
-	cmd := lookupCommand(name)
-	if cmd == nil {
-		fmt.Fprintf(stderr, "chreplication: unknown command %q (run 'chreplication help' for the list)\n", clip(name))
-		return exitUsage
+	if cmd != nil && cmd != root {
+		name = cmd.Name()
+	} else {
+		name = ""
 	}
-	return cmd.run(ctx, c, args[1:])
+	return c.fail(name, err)
 }
 
-// run parses the command's flags and runs it, turning errors into messages
-// on stderr and exit codes.
-func (cmd *command) run(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	exec := cmd.flags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printHelp(c.stdout, cmd)
-			return exitOK
-		}
-		return report(c.stderr, cmd.name, err)
-	}
-	if err := exec(ctx, c); err != nil {
-		return report(c.stderr, cmd.name, err)
-	}
-	return exitOK
-}
-
-// parseFlags refuses secrets given as flags, parses args and refuses
-// positional arguments: no command takes any.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := checkSecretFlags(args); err != nil {
-		return err
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		// The flag package's messages name the flag with one dash and
-		// never the value of an undefined flag; keep them as they are.
-		return usageErrorf("%s", err.Error())
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q (every value is given with a flag, such as --instance-id ID)", clip(fs.Arg(0)))
-	}
-	return nil
+// fail reports err on stderr and returns the exit code.
+func (c *cli) fail(cmd string, err error) int {
+	return report(c.stderr, cmd, err)
 }
 
 // secretFlags maps flag names people try for secrets to the environment
@@ -180,8 +435,8 @@ func checkSecretFlags(args []string) error {
 	return nil
 }
 
-// printCommands writes the list of commands.
-func printCommands(w io.Writer) {
+// printCommands writes the list of commands and help topics.
+func printCommands(w io.Writer, root *cobra.Command) {
 	fmt.Fprintf(w, `chreplication %s: manage GaussDB(for MySQL) ClickHouse replications (data synchronization tasks).
 
 Usage: chreplication COMMAND [flags]
@@ -189,39 +444,109 @@ Usage: chreplication COMMAND [flags]
 Commands:
 `, chreplication.Version)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, c := range commands() {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	var topics []*cobra.Command
+	for _, cc := range root.Commands() {
+		switch {
+		case cc.Hidden:
+		case cc.IsAdditionalHelpTopicCommand():
+			topics = append(topics, cc)
+		default:
+			fmt.Fprintf(tw, "  %s\t%s\n", cc.Name(), cc.Short)
+		}
 	}
 	_ = tw.Flush()
+	if len(topics) > 0 {
+		fmt.Fprint(w, "\nHelp topics:\n")
+		for _, t := range topics {
+			fmt.Fprintf(tw, "  %s\t%s\n", t.Name(), t.Short)
+		}
+		_ = tw.Flush()
+	}
 	fmt.Fprint(w, `
-Run 'chreplication COMMAND --help' for a command's flags and an example.
+Run 'chreplication COMMAND --help' for a command's flags and an example,
+'chreplication help environment' for the variables the API commands read.
 Try it without an account: 'chreplication demo'.
 `)
 }
 
-// printHelp writes the --help text of cmd: synopsis, details, flags,
-// environment and example.
-func printHelp(w io.Writer, cmd *command) {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	cmd.flags(fs)
-	fmt.Fprintf(w, "Usage: chreplication %s\n\n%s\n", cmd.synopsis, strings.TrimSpace(cmd.details))
-	fmt.Fprint(w, "\nFlags:\n")
-	printFlags(w, fs)
-	if cmd.api {
-		fmt.Fprint(w, "\n"+strings.TrimSpace(envHelp)+"\n")
+// printHelp writes the help of cc: synopsis, details, its own flags, the
+// API flags, a pointer to the environment topic and the example. A help
+// topic is its text alone.
+func printHelp(w io.Writer, cc *cobra.Command) {
+	if cc.IsAdditionalHelpTopicCommand() {
+		fmt.Fprintln(w, cc.Long)
+		return
 	}
-	fmt.Fprintf(w, "\nExample:\n%s\n", strings.TrimRight(cmd.example, "\n"))
+	synopsis := cc.Annotations[annSynopsis]
+	if synopsis == "" {
+		synopsis = strings.TrimPrefix(cc.UseLine(), "chreplication ")
+	}
+	fmt.Fprintf(w, "Usage: chreplication %s\n", synopsis)
+	text := cc.Long
+	if text == "" {
+		text = cc.Short
+	}
+	if text != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(text))
+	}
+	if cc.HasAvailableSubCommands() {
+		fmt.Fprint(w, "\nCommands:\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, sub := range cc.Commands() {
+			if sub.IsAvailableCommand() {
+				fmt.Fprintf(tw, "  %s\t%s\n", sub.Name(), sub.Short)
+			}
+		}
+		_ = tw.Flush()
+	}
+	own, shared := splitFlags(cc.Flags())
+	fmt.Fprint(w, "\nFlags:\n")
+	printFlags(w, own)
+	if len(shared) > 0 {
+		fmt.Fprint(w, "\nAPI flags (every API command takes them):\n")
+		printFlags(w, shared)
+		fmt.Fprint(w, "\nThe endpoint, the project and the credentials (HUAWEICLOUD_AUTH_TOKEN, or\n"+
+			"HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_USER and its password)\n"+
+			"come from the environment: see 'chreplication help environment'.\n")
+	}
+	if cc.Example != "" {
+		fmt.Fprintf(w, "\nExample:\n%s\n", cc.Example)
+	}
 }
 
-// printFlags writes the flags of fs with two dashes, as the contract spells
-// them, and their defaults when not zero.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
+// splitFlags returns the flags of fs that are the command's own and those
+// every API command shares, in the order they were registered; cobra's
+// --help comes last of the own.
+func splitFlags(fs *pflag.FlagSet) (own, shared []*pflag.Flag) {
+	sorted := fs.SortFlags
+	fs.SortFlags = false
+	defer func() { fs.SortFlags = sorted }()
+	var help *pflag.Flag
+	fs.VisitAll(func(f *pflag.Flag) {
+		switch {
+		case f.Name == "help":
+			help = f
+		case len(f.Annotations[annGroup]) > 0 && f.Annotations[annGroup][0] == groupAPI:
+			shared = append(shared, f)
+		default:
+			own = append(own, f)
+		}
+	})
+	if help != nil {
+		own = append(own, help)
+	}
+	return own, shared
+}
+
+// printFlags writes flags with two dashes, as the contract spells them,
+// and their defaults when not zero.
+func printFlags(w io.Writer, flags []*pflag.Flag) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(f)
-		name := "--" + f.Name
-		if len(f.Name) == 1 {
-			name = "-" + f.Name // such as apply's -f
+	for _, f := range flags {
+		arg, usage := pflag.UnquoteUsage(f)
+		name := flagName(f)
+		if f.NoOptDefVal != "" {
+			arg = "" // a boolean
 		}
 		if arg != "" {
 			name += " " + arg
@@ -230,21 +555,21 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\n", name, usage)
-	})
+	}
 	_ = tw.Flush()
 }
 
-func isZeroDefault(f *flag.Flag) bool {
+func isZeroDefault(f *pflag.Flag) bool {
 	switch f.DefValue {
-	case "", "0", "false", "0s":
+	case "", "0", "false", "0s", "[]":
 		return true
 	}
 	return false
 }
 
-// envHelp is the Environment section of the API commands' --help.
+// envHelp is the text of 'chreplication help environment'.
 const envHelp = `
-Environment (a flag, when given, wins over its variable):
+The API commands read the environment (a flag, when given, wins over its variable):
   HUAWEICLOUD_SDK_PROJECT_ID      project ID (--project-id)
   HUAWEICLOUD_SDK_REGION          region (--region)
   HUAWEICLOUD_SDK_ENDPOINT        API endpoint URL (--endpoint); wins over HUAWEICLOUD_SDK_REGION
@@ -254,6 +579,9 @@ Credentials (never flags), the first way that is set wins:
   HUAWEICLOUD_AUTH_TOKEN                                                     IAM token (X-Auth-Token)
   HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN      IAM password token
     [HUAWEICLOUD_SDK_IAM_ENDPOINT overrides the IAM host]
+--project-id and --region are passed on to the credentials too: they set the AK/SK
+signature's X-Project-Id and the IAM token's project and host.
+
 Exit codes: 0 success, 1 API or network error, 2 usage error or invalid input (nothing sent),
 3 the waited job ended Failed, 4 a check found a setting that fails,
 130 interrupted (the jobs still running are listed first).`

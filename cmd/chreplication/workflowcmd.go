@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
 )
@@ -31,6 +32,9 @@ func (r *repeatFlag) String() string {
 	}
 	return strings.Join(r.values, " ")
 }
+
+// Type names the flag's values in the help.
+func (r *repeatFlag) Type() string { return "value" }
 
 func (r *repeatFlag) Set(v string) error {
 	if r.parse != nil {
@@ -56,6 +60,9 @@ func (t *tablesFlag) String() string {
 	}
 	return strings.Join(t.tables, ",")
 }
+
+// Type names the flag's values in the help.
+func (t *tablesFlag) Type() string { return "tables" }
 
 func (t *tablesFlag) Set(v string) error {
 	if t.set {
@@ -85,7 +92,7 @@ type scopeFlags struct {
 	include, exclude tablesFlag
 }
 
-func (s *scopeFlags) register(fs *flag.FlagSet, what string) {
+func (s *scopeFlags) register(fs *pflag.FlagSet, what string) {
 	fs.Var(&s.include, "include-tables", "comma-separated `tables`: "+what+" only these (an include list, white_list)")
 	fs.Var(&s.exclude, "exclude-tables", "comma-separated `tables`: "+what+" every table but these (an exclude list, black_list); \"\" for every table")
 }
@@ -155,9 +162,9 @@ func asFlags(err error, fields map[string]string) error {
 
 // refusePaging returns a usage error when --all is given with --limit or
 // --offset.
-func refusePaging(fs *flag.FlagSet) error {
+func refusePaging(fs *pflag.FlagSet) error {
 	var paging []string
-	fs.Visit(func(f *flag.Flag) {
+	fs.Visit(func(f *pflag.Flag) {
 		if f.Name == "limit" || f.Name == "offset" {
 			paging = append(paging, "--"+f.Name)
 		}
@@ -183,7 +190,7 @@ Output: the names, one a line. With --output json, {"total_count": N,
 	example: `  chreplication databases --region cn-north-4 --instance-id 54e42160670e48e789af7075e1efea1fin16 --all
   chreplication databases --instance-id 54e42160670e48e789af7075e1efea1fin16 --name sales --output json`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var a apiFlags
 		a.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node synchronises the databases (required)")
@@ -276,7 +283,7 @@ Output: a table. With --output json, {"parameters": [{"name", "data_type",
 	example: `  chreplication params --region cn-north-4 --instance-id 54e42160670e48e789af7075e1efea1fin16
   chreplication params --instance-id 54e42160670e48e789af7075e1efea1fin16 --output json | jq '.parameters[].name'`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var a apiFlags
 		a.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node to ask (required)")
@@ -375,7 +382,7 @@ configuration fails.`,
       --param max_sync_threads=2 --param max_flush_data_time=2000 --exclude-tables audit_log \
       --table-config 'orders=PARTITION BY toYYYYMM(created) ORDER BY id'`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var (
 			a      apiFlags
 			req    chreplication.CheckRequest
@@ -570,7 +577,7 @@ Output: the configuration. With --output json, {"source_instance_id",
 source_node_id and last_alter_error left out when empty).`,
 	example: `  chreplication config --region cn-north-4 --instance-id 54e42160670e48e789af7075e1efea1fin16 --database shop`,
 	api:     true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var a apiFlags
 		a.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node holds the replication (required)")
@@ -656,7 +663,7 @@ Exit code 3 when the waited job ends Failed.`,
       --exclude-tables audit_log,sessions --wait
   chreplication scope --instance-id 54e42160670e48e789af7075e1efea1fin16 --database shop --cancel`,
 	api: true,
-	flags: func(fs *flag.FlagSet) func(context.Context, *cli) error {
+	flags: func(fs *pflag.FlagSet) func(context.Context, *cli) error {
 		var (
 			a      apiFlags
 			w      waitFlags
@@ -702,9 +709,9 @@ Exit code 3 when the waited job ends Failed.`,
 }
 
 // cancelScope is scope --cancel.
-func cancelScope(ctx context.Context, c *cli, fs *flag.FlagSet, a *apiFlags, w *waitFlags, doWait bool, instanceID, database string) error {
+func cancelScope(ctx context.Context, c *cli, fs *pflag.FlagSet, a *apiFlags, w *waitFlags, doWait bool, instanceID, database string) error {
 	var extra []string
-	fs.Visit(func(f *flag.Flag) {
+	fs.Visit(func(f *pflag.Flag) {
 		switch f.Name {
 		case "source-instance-id", "source-node-id", "include-tables", "exclude-tables":
 			extra = append(extra, "--"+f.Name)
