@@ -5,6 +5,7 @@ GO            ?= go
 BIN           := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint
 GOLANGCI_VER  := v2.15.0
+TOFU          := .bin/tofu
 PKGS          := ./...
 
 .PHONY: all test unit allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean
@@ -32,6 +33,10 @@ vet:
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## .bin/tofu: OpenTofu, built once from tools/tofu (its pinned release; cold, several minutes).
+$(TOFU):
+	cd tools/tofu && $(GO) build -trimpath -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o $(CURDIR)/$(TOFU) github.com/opentofu/opentofu/cmd/tofu
 
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
