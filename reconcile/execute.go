@@ -33,9 +33,9 @@ const maxRetryDelay = 30 * time.Second
 // busy instance (409) are tried again for as long as ctx allows; other
 // errors that may pass (a 5xx, a network error) up to Options.MaxAttempts
 // tries; any other error fails the change at once. Apply then waits for the
-// change's job: its first look comes when jobs of this Applier have been
-// seen to end (the longest of the latest job durations), so that a wait
-// usually costs one look.
+// change's job: its first look comes a little after the latest time at
+// which earlier jobs of this Applier were still seen running, so that a
+// wait usually costs one look.
 //
 // When ctx ends, Apply returns promptly: a change whose job was started and
 // not seen to end is ResultRunning (the service goes on with it), one not
@@ -95,6 +95,9 @@ type operation struct {
 	c    *chreplication.Client
 	ch   *Change
 	lost bool // an earlier try's answer was lost: go through the Ensure methods
+	// accepted is when the create or delete was answered: the job runs
+	// from about then.
+	accepted time.Time
 }
 
 // run tries the change until it is made or fails, then follows its job.
@@ -109,6 +112,7 @@ func (op *operation) run(ctx context.Context) {
 		}
 		if err == nil {
 			if started {
+				op.accepted = time.Now()
 				op.ch.MayRun = false
 				op.follow(ctx)
 			} else {
@@ -313,15 +317,20 @@ func (op *operation) follow(ctx context.Context) {
 	}
 	ch.Result = ResultRunning
 	op.a.emit(Event{Kind: EventStarted, Change: *ch})
+	// The first look comes when the jobs seen so far were known to be
+	// still running, and a little later: most jobs have ended by then.
 	est := op.a.est.get()
-	if est > 0 && sleep(ctx, est+est/20) != nil {
+	if est > 0 && sleep(ctx, est-time.Since(op.accepted)) != nil {
 		return // still running
 	}
 	first := op.a.opts.PollInterval
 	if est > 0 {
-		first = max(first, est/8)
+		first = max(first, est/16)
 	}
 	progress := chreplication.WithProgress(func(j *chreplication.Job) {
+		if !j.Status.Done() {
+			op.a.est.running(time.Since(op.accepted))
+		}
 		jc := *j
 		op.a.emit(Event{Kind: EventProgress, Change: *ch, Job: &jc})
 	})
@@ -329,11 +338,9 @@ func (op *operation) follow(ctx context.Context) {
 		job, err := op.c.WaitJob(ctx, ch.JobID, chreplication.WithPollInterval(first, 0), progress)
 		switch {
 		case err == nil:
-			op.a.est.add(job)
 			ch.Result = ResultDone
 			return
 		case errors.Is(err, chreplication.ErrJobFailed):
-			op.a.est.add(job)
 			reason := "no reason given"
 			if job != nil && job.FailReason != "" {
 				reason = printable(job.FailReason)
@@ -355,20 +362,22 @@ func (op *operation) follow(ctx context.Context) {
 	}
 }
 
-// estimate is how long the latest jobs took, on the service's clock.
+// estimate learns how long jobs run: the latest times, counted from the
+// create's or delete's answer, at which a look found a job still running.
+// A job cannot have ended before them, so looking a little after the
+// longest of them finds most jobs ended; a look that finds a job running
+// raises them, so the estimate never drifts up on its own (as one built on
+// the looks that found jobs ended would: each comes a little late).
 type estimate struct {
 	mu     sync.Mutex
-	recent []time.Duration // the latest durations, at most estimateSize
+	recent []time.Duration // at most estimateSize
 }
 
-const estimateSize = 16
+const estimateSize = 32
 
-// add records how long job took, when its times tell.
-func (e *estimate) add(job *chreplication.Job) {
-	if job == nil || job.Created.IsZero() || job.Ended.IsZero() || job.Ended.Before(job.Created) {
-		return
-	}
-	d := job.Ended.Sub(job.Created)
+// running records that a job was seen running d after its start was
+// answered.
+func (e *estimate) running(d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.recent = append(e.recent, d)
@@ -377,8 +386,9 @@ func (e *estimate) add(job *chreplication.Job) {
 	}
 }
 
-// get returns the longest of the latest durations, or 0 when no job was
-// seen to end yet.
+// get returns when to look at a new job, from its start's answer: the
+// longest of the latest times a job was seen running, and 5% more; 0 when
+// none was seen yet.
 func (e *estimate) get() time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -386,7 +396,7 @@ func (e *estimate) get() time.Duration {
 	for _, d := range e.recent {
 		longest = max(longest, d)
 	}
-	return longest
+	return longest + longest/20
 }
 
 // outcome is what an error of a create or delete says about the service.

@@ -370,7 +370,7 @@ func check(spec *fileSpec, loc locator) (*Declaration, []string) {
 		return nil, problems
 	}
 	decl := &Declaration{}
-	index := map[placeKey]int{}                  // instance → its Target
+	index := map[placeKey]int{}                   // instance → its Target
 	firstSeen := map[placeKey]map[string]string{} // instance → database → where the file names it
 	for i, e := range *spec.Replications {
 		at := fmt.Sprintf("replications[%d]", i)
@@ -447,7 +447,7 @@ func entryEndpoint(e fileEntry) (string, error) {
 	case e.Region != "":
 		ep, err := chreplication.RegionEndpoint(e.Region)
 		if err != nil {
-			return "", errors.New(strings.TrimPrefix(err.Error(), "chreplication: "))
+			return "", errors.New(reasonOf(err))
 		}
 		return ep, nil
 	case e.Endpoint != "":
