@@ -128,6 +128,43 @@
 //     runs the usual lifecycle. Without a change in progress it answers 400
 //     CodeNoScopeChange.
 //
+// # Control routes, for tests in other languages
+//
+// With WithControl, the fake also serves routes under ControlPrefix
+// (/_fake/) that drive it over HTTP as a Go test drives it with the
+// Server's methods. They need no credentials, answer only requests from a
+// loopback address (403 CodeControlForbidden otherwise), are not recorded,
+// throttled or faulted, and refuse a body that is not the JSON they take
+// (an unknown field too) with 400 CodeControlInvalid and a message naming
+// what is wrong. Actions answer 204; an unknown task, job or route answers
+// 404 CodeControlNotFound.
+//
+//	# Show a task abnormal (Server.SetReplicationState); the answer is
+//	# the task as ListClickHouseDataBaseReplication now shows it. Percent-
+//	# encode the database name; stage and catchup_stage may be left out (null).
+//	curl -X POST http://127.0.0.1:8080/_fake/replications/$INSTANCE/shop/state \
+//	  -d '{"status":"abnormal","stage":"full","catchup_stage":"failed","percentage":37}'
+//
+//	# Answer the next create with an HTML 503 (Server.InjectFault): operation
+//	# (an operationId; left out: every request), times (0: once, -1: until
+//	# cleared), delay (a duration such as "1.5s"), status (0: serve after
+//	# the delay, or 200 to 999), headers (name to value) and body (a string).
+//	curl -X POST http://127.0.0.1:8080/_fake/faults \
+//	  -d '{"operation":"CreateClickHouseDataBaseReplication","status":503,"body":"<html>503</html>"}'
+//	curl -X DELETE http://127.0.0.1:8080/_fake/faults   # Server.ClearFaults
+//
+//	# Make the next job end Failed (Server.FailNextJob); the body is optional.
+//	curl -X POST http://127.0.0.1:8080/_fake/jobs/fail-next -d '{"reason":"source binlog is disabled"}'
+//
+//	# Move jobs (JobsManual): every unfinished job, or one, steps steps (default 1);
+//	# then end them all.
+//	curl -X POST http://127.0.0.1:8080/_fake/jobs/advance -d '{"steps":2}'
+//	curl -X POST http://127.0.0.1:8080/_fake/jobs/advance -d '{"job_id":"'$JOB'"}'
+//	curl -X POST http://127.0.0.1:8080/_fake/jobs/finish
+//
+//	# Throttle beyond 5 requests a second per credential (0: no limit).
+//	curl -X POST http://127.0.0.1:8080/_fake/rate-limit -d '{"per_second":5}'
+//
 // # Example to start a fake for your tests
 //
 //	s, err := fake.NewServer(fake.WithJobMode(fake.JobsStepOnPoll))

@@ -79,6 +79,7 @@ type config struct {
 	oneOperation       bool
 	sources            map[string][]string // WithSourceDatabases, by instance ID
 	rateLimit          int                 // WithRateLimit: requests a second per credential
+	control            bool                // WithControl
 }
 
 func defaultConfig() config {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,7 @@ type Server struct {
 
 	verifyAKSK func(*http.Request) error
 	api        http.Handler // the generated server
+	control    http.Handler // the control routes; nil without WithControl
 	router     routers.Router
 	store      *store
 	tokens     tokens
@@ -79,6 +81,12 @@ func NewServer(opts ...Option) (*Server, error) {
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", s.cfg.addr)
 	if err != nil {
 		return nil, fmt.Errorf("fake: listen: %w", err)
+	}
+	if s.cfg.control {
+		if err := checkControlListener(ln.Addr()); err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("fake: %w", err)
+		}
 	}
 	errLog := log.New(io.Discard, "", 0)
 	if s.cfg.logger != nil {
@@ -134,6 +142,9 @@ func newServer(opts []Option) (*Server, error) {
 		s.projectID = randomHex(16)
 	}
 	s.limiter.limit.Store(int64(cfg.rateLimit))
+	if cfg.control {
+		s.control = newControl(s)
+	}
 	s.token = pick(cfg.token, func() string { return "fake-token-" + randomString(40, mixedAlnum) })
 	s.ak = pick(cfg.ak, func() string { return randomString(20, upperAlnum) })
 	s.sk = pick(cfg.sk, func() string { return randomString(40, mixedAlnum) })
@@ -229,11 +240,11 @@ func (s *Server) Close() {
 	s.inflight.Wait()
 }
 
-// ServeHTTP serves one request: it records it, throttles it
-// (WithRateLimit), answers an injected fault, serves the IAM endpoint, then
-// checks credentials, validates the request against the spec, checks the
-// project, refuses a write to a busy instance (WithOneOperationPerInstance)
-// and runs the operation.
+// ServeHTTP serves one request: a control route (WithControl) at once; any
+// other request it records, throttles (WithRateLimit), answers an injected
+// fault, serves the IAM endpoint, then checks credentials, validates the
+// request against the spec, checks the project, refuses a write to a busy
+// instance (WithOneOperationPerInstance) and runs the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := randomHex(16)
 	w.Header().Set("X-Request-Id", requestID)
@@ -246,6 +257,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	s.mu.Unlock()
 	defer s.inflight.Done()
+	if s.control != nil && strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		s.control.ServeHTTP(w, r)
+		return
+	}
 
 	start := time.Now()
 	st := &requestState{}
