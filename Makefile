@@ -8,21 +8,33 @@ GOLANGCI_VER  := v2.15.0
 TOFU          := .bin/tofu
 PKGS          := ./...
 
-.PHONY: all test unit allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean
+.PHONY: all test unit prometheus rules allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean
 
 all: test
 
-## test: everything CI checks: vet, gofmt, lint, generated code, the spec, the race-enabled tests.
-test: vet fmt-check lint check-generated deps-check spec-check unit allocs interop
+## test: everything CI checks: vet, gofmt, lint, generated code, the spec, the alert rules, the race-enabled tests.
+test: vet fmt-check lint check-generated deps-check spec-check rules unit allocs interop
 
-## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests).
-unit:
+## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests); the exporter's
+## integration test runs a real Prometheus, installed first.
+unit: prometheus
 	$(GO) test -race -count=1 $(PKGS)
 
 ## interop: Huawei Cloud's official Go SDK against the fake, and its models against the spec
 ## (interop/ is a module of its own: the main module never depends on the SDK).
 interop: $(GOLANGCI_LINT)
 	cd interop && $(GO) vet ./... && $(GOLANGCI_LINT) run --allow-serial-runners --config ../.golangci.yml ./... && $(GO) test -race -count=1 ./...
+
+## prometheus: Debian's prometheus package (prometheus and promtool), when prometheus is not on PATH.
+prometheus:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends prometheus || { apt-get update && apt-get install -y --no-install-recommends prometheus; }; }
+
+## rules: the Prometheus alert rules (deploy/prometheus) checked and unit-tested with promtool.
+rules: prometheus
+	promtool check rules deploy/prometheus/alerts.yaml
+	cd deploy/prometheus && promtool test rules alerts_test.yaml
 
 ## allocs: the allocation budgets, built without the race detector (it changes the counts).
 allocs:
