@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,9 +43,12 @@ type apiFlags struct {
 	timeout   time.Duration
 	output    string
 	insecure  bool // --insecure-http
+
+	fs *pflag.FlagSet // where the flags are registered, to tell an empty value from none
 }
 
 func (a *apiFlags) register(fs *pflag.FlagSet) {
+	a.fs = fs
 	fs.StringVar(&a.endpoint, "endpoint", "", "API endpoint `URL`, such as https://gaussdb.cn-north-4.myhuaweicloud.com (env HUAWEICLOUD_SDK_ENDPOINT)")
 	fs.StringVar(&a.region, "region", "", "Huawei Cloud region `NAME`, such as cn-north-4, instead of --endpoint (env HUAWEICLOUD_SDK_REGION)")
 	fs.StringVar(&a.projectID, "project-id", "", "project `ID` (env HUAWEICLOUD_SDK_PROJECT_ID)")
@@ -70,17 +74,23 @@ func (a *apiFlags) checkOutput() error {
 // HUAWEICLOUD_SDK_ENDPOINT, else HUAWEICLOUD_SDK_REGION. Flags win over the
 // environment; a flag of either kind hides both variables.
 func (a *apiFlags) resolveEndpoint(getenv func(string) string) (string, error) {
+	if a.given("endpoint") && strings.TrimSpace(a.endpoint) == "" {
+		return "", usageErrorf("--endpoint is empty: give a URL such as https://gaussdb.cn-north-4.myhuaweicloud.com, or leave the flag out to use --region or the environment")
+	}
+	if a.given("region") && strings.TrimSpace(a.region) == "" {
+		return "", usageErrorf("--region is empty: give a region such as cn-north-4, or leave the flag out to use --endpoint or the environment")
+	}
 	if a.endpoint != "" && a.region != "" {
 		return "", usageErrorf("give --endpoint or --region, not both")
 	}
 	switch {
 	case a.endpoint != "":
-		return a.endpoint, nil
+		return a.endpoint, checkSchemeless("--endpoint", a.endpoint)
 	case a.region != "":
 		return chreplication.RegionEndpoint(a.region)
 	}
 	if ep := strings.TrimSpace(getenv(envEndpoint)); ep != "" {
-		return ep, nil
+		return ep, checkSchemeless(envEndpoint, ep)
 	}
 	if r := strings.TrimSpace(getenv(envRegion)); r != "" {
 		ep, err := chreplication.RegionEndpoint(r)
@@ -89,8 +99,35 @@ func (a *apiFlags) resolveEndpoint(getenv func(string) string) (string, error) {
 	return "", usageErrorf("no endpoint: give --endpoint URL or --region NAME (or set %s or %s)", envRegion, envEndpoint)
 }
 
+// given reports whether the flag name was on the command line.
+func (a *apiFlags) given(name string) bool {
+	return a.fs != nil && a.fs.Changed(name)
+}
+
+// checkSchemeless refuses an endpoint without a scheme, such as
+// 127.0.0.1:8080, saying what was given and the URL it probably means:
+// http:// for a loopback address (where the fake serves), https://
+// otherwise.
+func checkSchemeless(what, endpoint string) error {
+	if strings.Contains(endpoint, "://") {
+		return nil
+	}
+	scheme := "https://"
+	host := endpoint
+	if h, _, err := net.SplitHostPort(endpoint); err == nil {
+		host = h
+	}
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		scheme = "http://"
+	}
+	return usageErrorf("%s %q has no scheme: give a URL, such as %s", what, clipAt(endpoint, 100), clipAt(scheme+endpoint, 108))
+}
+
 // resolveProjectID picks --project-id, else HUAWEICLOUD_SDK_PROJECT_ID.
 func (a *apiFlags) resolveProjectID(getenv func(string) string) (string, error) {
+	if a.given("project-id") && strings.TrimSpace(a.projectID) == "" {
+		return "", usageErrorf("--project-id is empty: give the project's ID, or leave the flag out to use %s", envProjectID)
+	}
 	if a.projectID != "" {
 		return a.projectID, nil
 	}
@@ -123,27 +160,27 @@ func (a *apiFlags) credentialsLookup(getenv func(string) string, projectID strin
 // events, one line each, when events is not nil. Every error it returns
 // exits with code 2: nothing has been sent.
 func (a *apiFlags) client(getenv func(string) string, events *eventLines) (*chreplication.Client, error) {
-	if err := a.checkOutput(); err != nil {
-		return nil, err
-	}
+	// Every problem of the flags and the environment is found before the
+	// first is reported.
+	var errs []error
+	errs = append(errs, a.checkOutput())
 	if a.timeout < 0 {
-		return nil, usageErrorf("--timeout must not be negative")
+		errs = append(errs, usageErrorf("--timeout must not be negative"))
 	}
 	endpoint, err := a.resolveEndpoint(getenv)
-	if err != nil {
-		return nil, err
-	}
+	errs = append(errs, err)
 	projectID, err := a.resolveProjectID(getenv)
-	if err != nil {
-		return nil, err
-	}
+	errs = append(errs, err)
 	creds, err := auth.FromLookup(a.credentialsLookup(getenv, projectID))
-	if err != nil {
-		if errors.Is(err, auth.ErrNoCredentials) {
-			return nil, usageErrorf("no credentials: set HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN")
-		}
+	switch {
+	case errors.Is(err, auth.ErrNoCredentials):
+		errs = append(errs, usageErrorf("no credentials: set HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN"))
+	case err != nil:
 		// The auth package's errors name variables, never their values.
-		return nil, usageErrorf("credentials: %s", printable(strings.TrimPrefix(firstLine(err.Error()), "auth: ")))
+		errs = append(errs, usageErrorf("credentials: %s", printable(strings.TrimPrefix(firstLine(err.Error()), "auth: "))))
+	}
+	if err := joinProblems(errs...); err != nil {
+		return nil, err
 	}
 	opts := []chreplication.Option{
 		chreplication.WithProjectID(projectID),
@@ -237,14 +274,12 @@ func fromVariable(err error, field, variable string) error {
 // and the environment (a usage error there sends nothing) and calls fn with
 // it and ctx bounded by --timeout.
 func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, client *chreplication.Client) error) error {
-	if err := c.check(); err != nil {
-		return err
-	}
 	if c.events == nil {
 		c.events = &eventLines{w: c.stderr}
 	}
 	client, err := a.client(c.getenv, c.events)
-	if err != nil {
+	// The problems the command noted, with those of the client's flags.
+	if err := c.check(err); err != nil {
 		return err
 	}
 	if a.timeout > 0 {

@@ -98,15 +98,13 @@ interrupted (the jobs still running on the service are listed first).`,
 		confirmWait := fs.Duration("confirm-wait", chreplication.DefaultConfirmWait, "after an answer that may have been lost, how long to keep looking at the list for its effect")
 		return func(ctx context.Context, c *cli) error {
 			if path == "" {
-				return usageErrorf("missing -f FILE (- reads standard input)")
+				c.note(usageErrorf("missing -f FILE (- reads standard input)"))
 			}
-			if err := w.check(); err != nil {
-				return err
-			}
+			c.note(w.check())
 			if *confirmWait < 0 {
-				return usageErrorf("--confirm-wait must not be negative")
+				c.note(usageErrorf("--confirm-wait must not be negative"))
 			}
-			if err := a.checkOutput(); err != nil {
+			if err := c.check(a.checkOutput()); err != nil {
 				return err
 			}
 			name, data, err := readApplyFile(path, c.stdin)

@@ -952,3 +952,97 @@ func messageLines(stderr string) []string {
 	}
 	return lines
 }
+
+// TestUsageProblemsAtOnce checks that every problem of a command line is
+// reported in one message, in the user's words, with nothing sent.
+func TestUsageProblemsAtOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     func(s *fake.Server) map[string]string
+		args    []string
+		want    []string
+		notWant []string
+	}{
+		{
+			name: "every bad flag of a command",
+			args: []string{"list", "--colour", "--output", "yaml", "--timeout", "-1s", "--limit", "ten", "extra"},
+			want: []string{"chreplication list: 6 problems; nothing was sent:\n", "  unknown flag: --colour\n", "  missing --instance-id\n",
+				"  --output \"yaml\" is not one of text, json\n", "  --timeout must not be negative\n",
+				"  invalid --limit \"ten\": want a whole number\n", "  unexpected argument \"extra\"", "(see 'chreplication list --help')"},
+		},
+		{
+			name: "flags and the environment together",
+			env:  func(s *fake.Server) map[string]string { return with(tokenEnv(s), "HUAWEICLOUD_AUTH_TOKEN", "") },
+			args: []string{"wait", "--poll-interval", "0s", "--endpoint", "127.0.0.1:8080"},
+			want: []string{"4 problems", "missing --job-id", "--poll-interval must be positive", `--endpoint "127.0.0.1:8080" has no scheme`, "no credentials"},
+		},
+		{
+			name: "check: two --param problems, a missing flag and both lists",
+			args: []string{"check", "--instance-id", instanceID, "--param", "a", "--param", "b=1", "--param", "b=2", "--include-tables", "x", "--exclude-tables", "y"},
+			want: []string{"4 problems", `invalid --param "a": want NAME=VALUE`, "--param b is given twice", "missing --source-instance-id, --source-database", "not both"},
+		},
+		{
+			name: "an endpoint without a scheme",
+			args: []string{"list", "--instance-id", instanceID, "--endpoint", "127.0.0.1:8080"},
+			want: []string{`--endpoint "127.0.0.1:8080" has no scheme: give a URL, such as http://127.0.0.1:8080`},
+		},
+		{
+			name: "a remote endpoint without a scheme",
+			args: []string{"list", "--instance-id", instanceID, "--endpoint", "gaussdb.cn-north-4.myhuaweicloud.com"},
+			want: []string{"such as https://gaussdb.cn-north-4.myhuaweicloud.com"},
+		},
+		{
+			name:    "the variable without a scheme",
+			env:     func(s *fake.Server) map[string]string { return with(tokenEnv(s), envEndpoint, "localhost:8080") },
+			args:    []string{"list", "--instance-id", instanceID},
+			want:    []string{`HUAWEICLOUD_SDK_ENDPOINT "localhost:8080" has no scheme: give a URL, such as http://localhost:8080`},
+			notWant: []string{"--endpoint"},
+		},
+		{
+			name: "an empty endpoint",
+			args: []string{"list", "--instance-id", instanceID, "--endpoint", ""},
+			want: []string{"--endpoint is empty"},
+		},
+		{
+			name: "an empty project",
+			args: []string{"list", "--instance-id", instanceID, "--project-id="},
+			want: []string{"--project-id is empty"},
+		},
+		{
+			name: "plain http names the flag, not the option",
+			env: func(s *fake.Server) map[string]string {
+				return with(tokenEnv(s), envEndpoint, "http://gaussdb.example.com:8080")
+			},
+			args:    []string{"list", "--instance-id", instanceID},
+			want:    []string{"invalid HUAWEICLOUD_SDK_ENDPOINT: ", "use https, or --insecure-http to allow it"},
+			notWant: []string{"WithInsecureHTTP"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newFake(t)
+			env := tokenEnv(s)
+			if tt.env != nil {
+				env = tt.env(s)
+			}
+			r := runCLI(t, env, tt.args...)
+			assert.Equal(t, exitUsage, r.code, r.stderr)
+			for _, w := range tt.want {
+				assert.Contains(t, r.stderr, w)
+			}
+			for _, w := range tt.notWant {
+				assert.NotContains(t, r.stderr, w)
+			}
+			assert.Zero(t, s.RequestCount(""), "nothing was sent")
+		})
+	}
+}
+
+func TestUserWords(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "use https, or --insecure-http to allow it", userWords("use https, or WithInsecureHTTP to allow it"))
+	assert.Equal(t, "is required: use --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)", userWords("is required: use WithProjectID"))
+	assert.NotContains(t, userWords("is required: use WithAuth"), "WithAuth")
+}

@@ -65,9 +65,7 @@ func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait boo
 	start func(ctx context.Context, client *chreplication.Client) (string, error),
 ) error {
 	if doWait {
-		if err := w.check(); err != nil {
-			return err
-		}
+		c.note(w.check())
 	}
 	return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 		jobID, err := start(ctx, client)
@@ -133,9 +131,7 @@ Exit code 3 when the waited job ends Failed.`,
 		fs.StringVar(&req.SourceNodeID, "source-node-id", "", "`ID` of the read replica to copy from (default: the primary node)")
 		doWait := fs.Bool("wait", false, "wait for the job to end, showing its progress")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "source-database", req.SourceDatabase); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "source-database", req.SourceDatabase))
 			what := fmt.Sprintf("create the replication of database %q into instance %s", printable(req.SourceDatabase), printable(*instanceID))
 			return startJob(ctx, c, &a, &w, *doWait, what, *instanceID, func(ctx context.Context, client *chreplication.Client) (string, error) {
 				return client.CreateReplication(ctx, *instanceID, req)
@@ -170,9 +166,7 @@ Exit code 3 when the waited job ends Failed.`,
 		database := fs.String("database", "", "`name` of the synchronised database (required)")
 		doWait := fs.Bool("wait", false, "wait for the job to end, showing its progress")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID, "database", *database); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID, "database", *database))
 			what := fmt.Sprintf("delete the replication of database %q from instance %s", printable(*database), printable(*instanceID))
 			return startJob(ctx, c, &a, &w, *doWait, what, *instanceID, func(ctx context.Context, client *chreplication.Client) (string, error) {
 				return client.DeleteReplication(ctx, *instanceID, *database)
@@ -203,19 +197,9 @@ catchup_stage and percentage; with --all, total_count is the number listed.`,
 		offset := fs.Int("offset", 0, "number of replications to skip")
 		all := fs.Bool("all", false, "list every replication, page after page (not with --limit or --offset)")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID))
 			if *all {
-				var paging []string
-				fs.Visit(func(f *pflag.Flag) {
-					if f.Name == "limit" || f.Name == "offset" {
-						paging = append(paging, "--"+f.Name)
-					}
-				})
-				if len(paging) > 0 {
-					return usageErrorf("--all lists every page: leave out %s", paging[0])
-				}
+				c.note(refusePaging(fs))
 			}
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				var page *chreplication.ReplicationPage
@@ -293,9 +277,7 @@ Output: the job. With --output json, the job object: {"id", "name",
 		a.register(fs)
 		jobID := fs.String("job-id", "", "`ID` of the job (required)")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("job-id", *jobID); err != nil {
-				return err
-			}
+			c.note(requireFlags("job-id", *jobID))
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				job, err := client.Job(ctx, *jobID)
 				if err != nil {
@@ -330,12 +312,8 @@ wait.`,
 		w.register(fs)
 		jobID := fs.String("job-id", "", "`ID` of the job (required)")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("job-id", *jobID); err != nil {
-				return err
-			}
-			if err := w.check(); err != nil {
-				return err
-			}
+			c.note(requireFlags("job-id", *jobID))
+			c.note(w.check())
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				job, err := wait(ctx, c, client, &a, &w, *jobID)
 				if job != nil && (err == nil || errors.Is(err, chreplication.ErrJobFailed)) {

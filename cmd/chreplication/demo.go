@@ -41,7 +41,10 @@ in a few seconds.`,
 		jobDuration := fs.Duration("job-duration", defaultDemoJobDuration, "how long each of the demo's jobs takes")
 		return func(ctx context.Context, c *cli) error {
 			if *jobDuration < 0 || *jobDuration > time.Minute {
-				return usageErrorf("--job-duration must be between 0 and 1m")
+				c.note(usageErrorf("--job-duration must be between 0 and 1m"))
+			}
+			if err := c.check(); err != nil {
+				return err
 			}
 			return demo(ctx, c, *jobDuration)
 		}

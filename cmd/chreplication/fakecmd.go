@@ -69,13 +69,13 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 		quiet := fs.Bool("quiet", false, "do not log requests on stderr")
 		return func(ctx context.Context, c *cli) error {
 			if *jobDuration < 0 {
-				return usageErrorf("--job-duration must not be negative")
+				c.note(usageErrorf("--job-duration must not be negative"))
 			}
 			if *visibilityDelay < 0 {
-				return usageErrorf("--job-visibility-delay must not be negative")
+				c.note(usageErrorf("--job-visibility-delay must not be negative"))
 			}
 			opts, given, err := fakeCredentials(c.getenv)
-			if err != nil {
+			if err := c.check(err); err != nil {
 				return err
 			}
 			opts = append(opts, fake.WithAddr(*addr), fake.WithJobDuration(*jobDuration),

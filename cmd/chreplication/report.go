@@ -157,7 +157,7 @@ func report(w io.Writer, cmd string, err error) int {
 		if f, ok := fieldFlags[ire.Field]; ok {
 			what = f
 		}
-		fmt.Fprintf(w, "%sinvalid %s: %s; nothing was sent\n", prefix, what, printable(ire.Reason))
+		fmt.Fprintf(w, "%sinvalid %s: %s; nothing was sent\n", prefix, what, printable(userWords(ire.Reason)))
 		// A joined error (such as unusable credentials) says more.
 		if rest := strings.TrimSpace(strings.TrimPrefix(err.Error(), ire.Error())); rest != "" {
 			fmt.Fprintf(w, "  %s\n", printable(firstLine(rest)))
@@ -179,7 +179,7 @@ func report(w io.Writer, cmd string, err error) int {
 	case errors.Is(err, context.DeadlineExceeded):
 		fmt.Fprintf(w, "%stimed out (%s); raise --timeout to wait longer\n", prefix, printable(trimPrefix(err.Error())))
 	default:
-		fmt.Fprintf(w, "%s%s\n", prefix, printable(trimPrefix(err.Error())))
+		fmt.Fprintf(w, "%s%s\n", prefix, printable(userWords(trimPrefix(err.Error()))))
 		// Only a request that did not get through is about the address;
 		// other errors (an invalid answer, the fake failing to start) are not.
 		if errors.As(err, &urlErr) {
@@ -193,6 +193,54 @@ func report(w io.Writer, cmd string, err error) int {
 	return code
 }
 
+// joinProblems returns nil when every err is nil, the one error when there
+// is one, and one usage error naming every problem otherwise.
+func joinProblems(errs ...error) error {
+	var found []error
+	for _, err := range errs {
+		if err != nil {
+			found = append(found, err)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil
+	case 1:
+		return found[0]
+	}
+	var problems []string
+	for _, err := range found {
+		problems = append(problems, problemsOf(err)...)
+	}
+	return &usageError{msg: problems[0], more: problems[1:]}
+}
+
+// problemsOf returns the problems err reports: those of a usage error, or
+// err as one.
+func problemsOf(err error) []string {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ue.problems()
+	}
+	return []string{problemText(err)}
+}
+
+// optionWords names, in place of the client's options that the library's
+// messages mention, the flag or the variables that set them.
+var optionWords = strings.NewReplacer(
+	"WithInsecureHTTP", "--insecure-http",
+	"WithProjectID", "--project-id (or "+auth.EnvProjectID+")",
+	"WithLanguage", "--language",
+	"WithAuth", "the credential variables (see 'chreplication help environment')",
+	"WithRateLimit", "--rate-limit",
+	"WithTimeout", "--timeout",
+	"WithPollInterval", "--poll-interval",
+	"WithConfirmWait", "--confirm-wait",
+)
+
+// userWords is a message of the library in the words of the CLI's user.
+func userWords(s string) string { return optionWords.Replace(s) }
+
 // problemText is err as one problem of a command line: an invalid input
 // names the flag, as report does.
 func problemText(err error) string {
@@ -202,9 +250,9 @@ func problemText(err error) string {
 		if f, ok := fieldFlags[ire.Field]; ok {
 			what = f
 		}
-		return "invalid " + what + ": " + printable(ire.Reason)
+		return "invalid " + what + ": " + printable(userWords(ire.Reason))
 	}
-	return printable(trimPrefix(firstLine(err.Error())))
+	return printable(userWords(trimPrefix(firstLine(err.Error()))))
 }
 
 // describeHTTPError names everything support needs: the HTTP status, the
@@ -300,8 +348,10 @@ func printable(s string) string {
 }
 
 // clip shortens a command-line argument for an error message.
-func clip(s string) string {
-	const limit = 40
+func clip(s string) string { return clipAt(s, 40) }
+
+// clipAt shortens s to about limit bytes, for an error message.
+func clipAt(s string, limit int) string {
 	s = printable(s)
 	if len(s) <= limit {
 		return s

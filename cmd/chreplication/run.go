@@ -322,34 +322,43 @@ func (c *cli) parseProblems(cc *cobra.Command) {
 	}
 }
 
-// check adds the usage errors among errs to the problems found so far and
-// returns them as one usage error, or nil when there are none. An error of
-// another kind is returned as it is when there is no problem, and added as
-// one otherwise. Every command calls check (apiFlags.do does) before it
-// sends anything, so that the user sees every problem at once.
+// check adds the problems errs report (usage errors and invalid inputs)
+// to those found so far and returns them as one usage error, or nil when
+// there are none. A lone error that is not a usage error is returned as it
+// is. Every command calls check (apiFlags.do does) before it sends
+// anything, so that the user sees every problem of a command line at once.
 func (c *cli) check(errs ...error) error {
-	var other error
+	var lone error
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
 		var ue *usageError
-		switch {
-		case errors.As(err, &ue):
-			c.problems = append(c.problems, ue.problems()...)
-		case other == nil:
-			other = err
+		if !errors.As(err, &ue) {
+			lone = err
 		}
+		c.problems = append(c.problems, problemsOf(err)...)
 	}
-	if len(c.problems) == 0 {
-		return other
-	}
-	if other != nil {
-		c.problems = append(c.problems, problemText(other))
+	switch {
+	case len(c.problems) == 0:
+		return nil
+	case len(c.problems) == 1 && lone != nil:
+		c.problems = nil
+		return lone
 	}
 	p := c.problems
 	c.problems = nil
 	return &usageError{msg: p[0], more: p[1:]}
+}
+
+// note adds the problems errs report to those check returns later, for a
+// command that goes on checking its other flags.
+func (c *cli) note(errs ...error) {
+	for _, err := range errs {
+		if err != nil {
+			c.problems = append(c.problems, problemsOf(err)...)
+		}
+	}
 }
 
 // unknownCommand is the usage error of a command name that is none.

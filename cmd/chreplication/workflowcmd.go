@@ -199,13 +199,9 @@ Output: the names, one a line. With --output json, {"total_count": N,
 		offset := fs.Int("offset", 0, "number of databases to skip")
 		all := fs.Bool("all", false, "list every database, page after page (not with --limit or --offset)")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID))
 			if *all {
-				if err := refusePaging(fs); err != nil {
-					return err
-				}
+				c.note(refusePaging(fs))
 			}
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				var page *chreplication.DatabasePage
@@ -288,9 +284,7 @@ Output: a table. With --output json, {"parameters": [{"name", "data_type",
 		a.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node to ask (required)")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID))
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				ps, err := client.DatabaseParameters(ctx, *instanceID)
 				if err != nil {
@@ -399,37 +393,38 @@ configuration fails.`,
 		fs.Var(tables, "table-config", "a table's ClickHouse configuration to judge, `TABLE=CLAUSES`; repeat for more (runs the table check)")
 		scopes.register(fs, "copy")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "source-database", req.SourceDatabase); err != nil {
-				return err
-			}
+			missing := requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "source-database", req.SourceDatabase)
+			c.note(missing)
 			scope, err := scopes.scope()
-			if err != nil {
-				return err
-			}
+			c.note(err)
 			req.Scope = scope
+		settings:
 			for _, v := range params.values {
 				s, _ := parseSetting(v) // checked by Set
 				for _, have := range req.Settings {
 					if have.Name == s.Name {
-						return usageErrorf("--param %s is given twice", clip(s.Name))
+						c.note(usageErrorf("--param %s is given twice", clip(s.Name)))
+						continue settings
 					}
 				}
 				req.Settings = append(req.Settings, s)
 			}
+		tables:
 			for _, v := range tables.values {
 				t, _ := parseTableConfig(v) // checked by Set
 				for _, have := range req.Tables {
 					if have.Table == t.Table {
-						return usageErrorf("--table-config names table %q twice", clip(t.Table))
+						c.note(usageErrorf("--table-config names table %q twice", clip(t.Table)))
+						continue tables
 					}
 				}
 				req.Tables = append(req.Tables, t)
 			}
 			fields := map[string]string{"Scope": scopeFlag(scope.Mode), "Tables": "--table-config", "Settings": "--param"}
 			// The table check is sent after the database check: bad input
-			// for either must stop both.
-			if err := req.Validate(); err != nil {
-				return asFlags(err, fields)
+			// for either must stop both. (A missing flag is said once.)
+			if missing == nil && err == nil {
+				c.note(asFlags(req.Validate(), fields))
 			}
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				dbCheck, err := client.CheckDatabaseConfig(ctx, *instanceID, req)
@@ -583,9 +578,7 @@ source_node_id and last_alter_error left out when empty).`,
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node holds the replication (required)")
 		database := fs.String("database", "", "`name` of the synchronised database (required)")
 		return func(ctx context.Context, c *cli) error {
-			if err := requireFlags("instance-id", *instanceID, "database", *database); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID, "database", *database))
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				cfg, err := client.ShowReplicationConfig(ctx, *instanceID, *database)
 				if err != nil {
@@ -683,16 +676,12 @@ Exit code 3 when the waited job ends Failed.`,
 			if *cancel {
 				return cancelScope(ctx, c, fs, &a, &w, *doWait, *instanceID, req.Database)
 			}
-			if err := requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "database", req.Database); err != nil {
-				return err
-			}
+			c.note(requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "database", req.Database))
 			if !scopes.given() {
-				return usageErrorf("missing --include-tables or --exclude-tables (the tables of the new scope), or --cancel")
+				c.note(usageErrorf("missing --include-tables or --exclude-tables (the tables of the new scope), or --cancel"))
 			}
 			scope, err := scopes.scope()
-			if err != nil {
-				return err
-			}
+			c.note(err)
 			req.Scope = scope
 			what := fmt.Sprintf("change the tables the replication of database %q on instance %s copies to %s",
 				printable(req.Database), printable(*instanceID), describeScope(scope))
@@ -718,11 +707,9 @@ func cancelScope(ctx context.Context, c *cli, fs *pflag.FlagSet, a *apiFlags, w 
 		}
 	})
 	if len(extra) > 0 {
-		return usageErrorf("--cancel takes only --instance-id and --database: leave out %s", strings.Join(extra, ", "))
+		c.note(usageErrorf("--cancel takes only --instance-id and --database: leave out %s", strings.Join(extra, ", ")))
 	}
-	if err := requireFlags("instance-id", instanceID, "database", database); err != nil {
-		return err
-	}
+	c.note(requireFlags("instance-id", instanceID, "database", database))
 	what := fmt.Sprintf("stop the change of the tables the replication of database %q on instance %s copies",
 		printable(database), printable(instanceID))
 	return startJob(ctx, c, a, w, doWait, what, instanceID, func(ctx context.Context, client *chreplication.Client) (string, error) {
