@@ -43,6 +43,7 @@ type apiFlags struct {
 	timeout   time.Duration
 	output    string
 	insecure  bool // --insecure-http
+	verbose   bool // --verbose
 
 	fs *pflag.FlagSet // where the flags are registered, to tell an empty value from none
 }
@@ -56,7 +57,8 @@ func (a *apiFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&a.timeout, "timeout", 0, "give up after this `duration`, such as 30s or 10m, waiting included (default: no limit; each API call still gives up after 60s)")
 	fs.StringVar(&a.output, "output", outputText, "output `format`: text or json (json: exactly one JSON document on stdout)")
 	fs.BoolVar(&a.insecure, "insecure-http", false, "allow a plain http:// --endpoint on a host that is not loopback (credentials then travel in clear text; http to 127.0.0.1 and localhost is always allowed)")
-	for _, name := range []string{"endpoint", "region", "project-id", "language", "timeout", "output", "insecure-http"} {
+	fs.BoolVar(&a.verbose, "verbose", false, "print every wait of the client in full, one line per look: the answer's HTTP status, error code, message and request ID (default: a job not visible yet, a busy instance or a throttled request shows once, or in the progress line on a terminal)")
+	for _, name := range []string{"endpoint", "region", "project-id", "language", "timeout", "output", "insecure-http", "verbose"} {
 		_ = fs.SetAnnotation(name, annGroup, []string{groupAPI})
 	}
 }
@@ -194,7 +196,7 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines) (*chre
 		opts = append(opts, chreplication.WithInsecureHTTP())
 	}
 	if events != nil {
-		opts = append(opts, chreplication.WithEventHook(func(e chreplication.Event) { events.print(describeEvent(e)) }))
+		opts = append(opts, chreplication.WithEventHook(events.event))
 	}
 	client, err := chreplication.NewClient(endpoint, opts...)
 	if a.endpoint == "" && a.region == "" {
@@ -207,19 +209,109 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines) (*chre
 }
 
 // eventLines is where the client's event lines go: stderr (stdout may carry
-// the one JSON document). While apply draws live lines on the terminal that
-// stderr also shows, the lines go through its board (which writes them to
-// stderr too), so that the board knows where its lines are. It is safe for
-// concurrent use, as apply's parallel instances need.
+// the one JSON document). The waits a client expects (a job not visible
+// yet, a busy instance, a throttled request) are quiet: on a terminal they
+// show in the live progress line of the job waited for, otherwise as one
+// short line per job, operation or kind; verbose prints every one in full.
+// While apply draws live lines on the terminal that stderr also shows, the
+// lines go through its board (which writes them to stderr too), so that the
+// board knows where its lines are. It is safe for concurrent use, as
+// apply's parallel instances need.
 type eventLines struct {
-	mu   sync.Mutex
-	w    io.Writer
-	draw func(string) // nil: write to w
+	mu      sync.Mutex
+	w       io.Writer
+	verbose bool
+	draw    func(string)            // nil: write to w
+	live    map[string]func(string) // a job's live progress line, which shows its waits
+	said    map[string]bool         // the short lines already written
+}
+
+// event writes what e says, as the CLI's flags ask.
+func (e *eventLines) event(ev chreplication.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.verbose || !expectedWait(ev.Kind) {
+		e.printLocked(describeEvent(ev))
+		return
+	}
+	if show := e.live[ev.JobID]; ev.JobID != "" && show != nil {
+		show(shortWait(ev, false))
+		return
+	}
+	key := ev.Kind.String()
+	switch ev.Kind {
+	case chreplication.EventJobNotVisible:
+		key += " " + ev.JobID
+	case chreplication.EventInstanceBusy:
+		key += " " + ev.Operation
+	}
+	if e.said[key] {
+		return
+	}
+	if e.said == nil {
+		e.said = map[string]bool{}
+	}
+	e.said[key] = true
+	e.printLocked("chreplication: waiting: " + shortWait(ev, true))
+}
+
+// expectedWait reports whether a wait of kind k is one a client expects,
+// and so quiet.
+func expectedWait(k chreplication.EventKind) bool {
+	switch k {
+	case chreplication.EventJobNotVisible, chreplication.EventInstanceBusy, chreplication.EventThrottled:
+		return true
+	}
+	return false
+}
+
+// shortWait says in a few words what the client waits for; named says
+// which job or operation.
+func shortWait(ev chreplication.Event, named bool) string {
+	switch ev.Kind {
+	case chreplication.EventJobNotVisible:
+		if named {
+			return "job " + printable(ev.JobID) + " not visible yet"
+		}
+		return "not visible yet"
+	case chreplication.EventInstanceBusy:
+		if named {
+			return "the instance is busy with another operation; " + printable(ev.Operation) + " will be sent again"
+		}
+		return "instance busy"
+	case chreplication.EventThrottled:
+		if named {
+			return "throttled by the API gateway; requests are sent again, more slowly"
+		}
+		return "throttled"
+	}
+	return printable(ev.Kind.String())
+}
+
+// follow shows the waits for job jobID through show (a live progress
+// line) until unfollow.
+func (e *eventLines) follow(jobID string, show func(string)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.live == nil {
+		e.live = map[string]func(string){}
+	}
+	e.live[jobID] = show
+}
+
+func (e *eventLines) unfollow(jobID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.live, jobID)
 }
 
 func (e *eventLines) print(line string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.printLocked(line)
+}
+
+func (e *eventLines) printLocked(line string) {
 	if e.draw != nil {
 		e.draw(line)
 		return
@@ -234,7 +326,8 @@ func (e *eventLines) through(draw func(string)) {
 	e.draw = draw
 }
 
-// describeEvent says in one line what the client is waiting for.
+// describeEvent says in one line what the client is waiting for, with the
+// whole answer that made it wait (--verbose).
 func describeEvent(e chreplication.Event) string {
 	answer := ""
 	if e.Err != nil {
@@ -244,6 +337,9 @@ func describeEvent(e chreplication.Event) string {
 		}
 		if e.Err.Message != "" {
 			answer += ": " + e.Err.Message
+		}
+		if e.Err.RequestID != "" {
+			answer += " (request ID " + e.Err.RequestID + ")"
 		}
 		answer = ": " + printable(answer)
 	}
@@ -255,6 +351,9 @@ func describeEvent(e chreplication.Event) string {
 	case chreplication.EventJobNotVisible:
 		return fmt.Sprintf("chreplication: job %s is not visible yet; looking again in %s (%s since the wait began)%s",
 			printable(e.JobID), delay, e.Elapsed.Round(100*time.Millisecond), answer)
+	case chreplication.EventThrottled:
+		return fmt.Sprintf("chreplication: the API gateway throttled %s; sending it again in %s (attempt %d)%s",
+			printable(e.Operation), delay, e.Attempt+1, answer)
 	}
 	return fmt.Sprintf("chreplication: %s: waiting %s before trying %s again%s", printable(e.Kind.String()), delay, printable(e.Operation), answer)
 }
@@ -275,7 +374,7 @@ func fromVariable(err error, field, variable string) error {
 // it and ctx bounded by --timeout.
 func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, client *chreplication.Client) error) error {
 	if c.events == nil {
-		c.events = &eventLines{w: c.stderr}
+		c.events = &eventLines{w: c.stderr, verbose: a.verbose}
 	}
 	client, err := a.client(c.getenv, c.events)
 	// The problems the command noted, with those of the client's flags.

@@ -520,18 +520,19 @@ func TestInterruptedExitCode(t *testing.T) {
 	assert.Equal(t, "chreplication wait: interrupted\n", b.String())
 }
 
-// TestEventsGoToStderr: the client's waits (a busy instance, a job not
-// visible yet) are one line each on stderr; stdout stays one document.
+// TestEventsGoToStderr: with --verbose the client's waits (a busy
+// instance, a job not visible yet) are one line each on stderr; stdout
+// stays one document.
 func TestEventsGoToStderr(t *testing.T) {
 	t.Parallel()
 	s := newFake(t, fake.WithJobVisibilityDelay(100*time.Millisecond))
 	s.InjectFault(fake.Fault{Operation: "CreateClickHouseDataBaseReplication", Status: http.StatusConflict,
 		Body: []byte(`{"error_code":"DBS.200019","error_msg":"Another operation is being performed on the DB instance."}`)})
 	r := runCLI(t, tokenEnv(s), "create", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID,
-		"--source-database", "shop", "--wait", "--poll-interval", testPoll, "--output", "json")
+		"--source-database", "shop", "--wait", "--poll-interval", testPoll, "--output", "json", "--verbose")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	decodeOne(t, r.stdout)
-	assert.Regexp(t, `(?m)^chreplication: the instance is busy with another operation; sending CreateClickHouseDataBaseReplication again in \S+ \(attempt 2\): HTTP 409 DBS.200019: Another operation is being performed on the DB instance\.$`, r.stderr)
+	assert.Regexp(t, `(?m)^chreplication: the instance is busy with another operation; sending CreateClickHouseDataBaseReplication again in \S+ \(attempt 2\): HTTP 409 DBS.200019: Another operation is being performed on the DB instance\.( \(request ID \S+\))?$`, r.stderr)
 	assert.Regexp(t, `(?m)^chreplication: job \S+ is not visible yet; looking again in \S+ \(\S+ since the wait began\): HTTP 400 DBS.200543: .+$`, r.stderr)
 	assert.NotContains(t, r.stdout, "busy")
 	assert.Equal(t, 2, s.RequestCount("CreateClickHouseDataBaseReplication"))

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/fake"
 )
 
@@ -1045,4 +1046,73 @@ func TestUserWords(t *testing.T) {
 	assert.Equal(t, "use https, or --insecure-http to allow it", userWords("use https, or WithInsecureHTTP to allow it"))
 	assert.Equal(t, "is required: use --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)", userWords("is required: use WithProjectID"))
 	assert.NotContains(t, userWords("is required: use WithAuth"), "WithAuth")
+}
+
+// TestQuietWaits: without --verbose the waits a client expects are one
+// short line each (per job, per operation), whatever the number of looks.
+func TestQuietWaits(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithJobVisibilityDelay(300*time.Millisecond))
+	s.InjectFault(fake.Fault{Operation: "CreateClickHouseDataBaseReplication", Status: http.StatusConflict, Times: 2,
+		Body: []byte(`{"error_code":"DBS.200019","error_msg":"Another operation is being performed on the DB instance."}`)})
+	r := runCLI(t, tokenEnv(s), "create", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID,
+		"--source-database", "shop", "--wait", "--poll-interval", testPoll)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, 3, s.RequestCount("CreateClickHouseDataBaseReplication"), "two busy answers, then the create")
+	assert.Greater(t, s.RequestCount("ShowGaussMySqlJobInfo"), 2, "several looks at the job before it showed")
+	lines := messageLines(r.stderr)
+	assert.Equal(t, []string{
+		"chreplication: waiting: the instance is busy with another operation; CreateClickHouseDataBaseReplication will be sent again",
+		"chreplication: waiting: job " + strings.TrimSuffix(strings.TrimPrefix(regexp.MustCompile(`Started job (\S+):`).FindString(r.stdout), "Started job "), ":") + " not visible yet",
+	}, lines)
+	assert.NotContains(t, r.stderr, "HTTP 400")
+	assert.NotContains(t, r.stderr, "DBS.200543")
+}
+
+func TestEventLines(t *testing.T) {
+	t.Parallel()
+	busy := chreplication.Event{Kind: chreplication.EventInstanceBusy, Operation: "DeleteClickHouseDataBaseReplication", Attempt: 1, Delay: time.Second,
+		Err: &chreplication.APIError{StatusCode: 409, Code: "DBS.200019", Message: "busy", RequestID: "req-1"}}
+	notVisible := chreplication.Event{Kind: chreplication.EventJobNotVisible, JobID: "j1", Delay: time.Second,
+		Err: &chreplication.APIError{StatusCode: 400, Code: "DBS.200543", Message: "no such job"}}
+	throttled := chreplication.Event{Kind: chreplication.EventThrottled, Operation: "ListClickHouseDataBaseReplication", Delay: time.Second,
+		Err: &chreplication.APIError{StatusCode: 429, Code: "APIGW.0308", Message: "throttled"}}
+	t.Run("quiet", func(t *testing.T) {
+		t.Parallel()
+		var b strings.Builder
+		e := &eventLines{w: &b}
+		for range 3 {
+			e.event(busy)
+			e.event(notVisible)
+			e.event(throttled)
+		}
+		assert.Equal(t, "chreplication: waiting: the instance is busy with another operation; DeleteClickHouseDataBaseReplication will be sent again\n"+
+			"chreplication: waiting: job j1 not visible yet\n"+
+			"chreplication: waiting: throttled by the API gateway; requests are sent again, more slowly\n", b.String())
+	})
+	t.Run("verbose", func(t *testing.T) {
+		t.Parallel()
+		var b strings.Builder
+		e := &eventLines{w: &b, verbose: true}
+		e.event(busy)
+		e.event(busy)
+		e.event(throttled)
+		assert.Equal(t, strings.Repeat("chreplication: the instance is busy with another operation; sending DeleteClickHouseDataBaseReplication again in 1s (attempt 2): HTTP 409 DBS.200019: busy (request ID req-1)\n", 2)+
+			"chreplication: the API gateway throttled ListClickHouseDataBaseReplication; sending it again in 1s (attempt 1): HTTP 429 APIGW.0308: throttled\n", b.String())
+	})
+	t.Run("in the live progress line", func(t *testing.T) {
+		t.Parallel()
+		var lines, screen strings.Builder
+		e := &eventLines{w: &lines}
+		p := &progress{w: &screen, live: true, jobID: "2fa4e0d0-8b8c-4f0e-9a3f-0c0c3d2a4b11"}
+		e.follow(p.jobID, p.waiting)
+		e.event(chreplication.Event{Kind: chreplication.EventJobNotVisible, JobID: p.jobID})
+		p.update(jobOf(p.jobID, "Running", "40%"))
+		e.event(chreplication.Event{Kind: chreplication.EventThrottled, JobID: p.jobID})
+		p.update(jobOf(p.jobID, "Completed", "100%"))
+		p.done()
+		e.unfollow(p.jobID)
+		assert.Empty(t, lines.String(), "no line of its own")
+		assert.Equal(t, "\rjob 2fa4e0d0… (waiting: not visible yet)\rjob 2fa4e0d0… Running 40%"+strings.Repeat(" ", 15)+"\rjob 2fa4e0d0… Running 40% (waiting: throttled)\rjob 2fa4e0d0… Completed 100%"+strings.Repeat(" ", 18)+"\n", screen.String())
+	})
 }

@@ -40,17 +40,23 @@ func wait(ctx context.Context, c *cli, client *chreplication.Client, a *apiFlags
 	if a.output == outputJSON {
 		out = c.stderr
 	}
-	job, err := waitJob(ctx, client, jobID, out, pollInterval(w.poll))
+	job, err := waitJob(ctx, client, jobID, out, c.events, pollInterval(w.poll))
 	if err != nil {
 		noteStillRunning(ctx, c.stderr, jobID, job)
 	}
 	return job, err
 }
 
-// waitJob waits for the job with WaitJob, drawing its progress on out. A job
-// that ends Failed is returned with a *jobFailedError.
-func waitJob(ctx context.Context, client *chreplication.Client, jobID string, out io.Writer, poll chreplication.WaitOption) (*chreplication.Job, error) {
-	p := newProgress(out)
+// waitJob waits for the job with WaitJob, drawing its progress on out; on
+// a terminal the client's waits for the job (events, when not nil) show in
+// the progress line. A job that ends Failed is returned with a
+// *jobFailedError.
+func waitJob(ctx context.Context, client *chreplication.Client, jobID string, out io.Writer, events *eventLines, poll chreplication.WaitOption) (*chreplication.Job, error) {
+	p := newProgress(out, jobID)
+	if events != nil && p.live {
+		events.follow(jobID, p.waiting)
+		defer events.unfollow(jobID)
+	}
 	job, err := client.WaitJob(ctx, jobID, chreplication.WithProgress(p.update), poll)
 	p.done()
 	if errors.Is(err, chreplication.ErrJobFailed) {

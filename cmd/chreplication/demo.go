@@ -74,7 +74,7 @@ func demo(ctx context.Context, c *cli, jobDuration time.Duration) error {
 	poll := max(jobDuration/10, 20*time.Millisecond)
 	waitFor := func(jobID string) (*chreplication.Job, time.Duration, error) {
 		start := time.Now()
-		job, err := waitJob(ctx, client, jobID, out, chreplication.WithPollInterval(poll, 2*poll))
+		job, err := waitJob(ctx, client, jobID, out, nil, chreplication.WithPollInterval(poll, 2*poll))
 		return job, time.Since(start), err
 	}
 

@@ -100,12 +100,14 @@ func isTerminal(w io.Writer) bool {
 type progress struct {
 	w     io.Writer
 	live  bool
-	width int  // length of the line on screen, to blank out a longer one
-	open  bool // a live line is drawn and not yet ended
+	width int    // length of the line on screen, to blank out a longer one
+	open  bool   // a live line is drawn and not yet ended
+	line  string // the job's state as last drawn, without a wait
+	jobID string
 }
 
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, live: isTerminal(w)}
+func newProgress(w io.Writer, jobID string) *progress {
+	return &progress{w: w, live: isTerminal(w), jobID: jobID}
 }
 
 // update draws the job's state: "job 18ef0a2b… Running 40%".
@@ -124,6 +126,29 @@ func (p *progress) update(j *chreplication.Job) {
 		fmt.Fprintln(p.w, line)
 		return
 	}
+	p.line = line
+	p.draw(line)
+}
+
+// waiting shows, on a live line only, what the client waits for (such as
+// "not visible yet") after the job's state; the next update replaces it.
+func (p *progress) waiting(what string) {
+	if !p.live {
+		return
+	}
+	line := p.line
+	if line == "" {
+		id := printable(p.jobID)
+		if len(id) > 12 {
+			id = id[:8] + "…"
+		}
+		line = "job " + id
+	}
+	p.draw(line + " (waiting: " + what + ")")
+}
+
+// draw redraws the live line.
+func (p *progress) draw(line string) {
 	n := len([]rune(line))
 	pad := ""
 	if p.width > n {
