@@ -159,9 +159,10 @@ func (a *apiFlags) credentialsLookup(getenv func(string) string, projectID strin
 
 // client builds the API client from the flags and the environment. The
 // waits the client rides out (a busy instance, a job not visible yet) go to
-// events, one line each, when events is not nil. Every error it returns
-// exits with code 2: nothing has been sent.
-func (a *apiFlags) client(getenv func(string) string, events *eventLines) (*chreplication.Client, error) {
+// events, one line each, when events is not nil; extra options come after
+// the flags' (the exporter's request-counting transport). Every error it
+// returns exits with code 2: nothing has been sent.
+func (a *apiFlags) client(getenv func(string) string, events *eventLines, extra ...chreplication.Option) (*chreplication.Client, error) {
 	// Every problem of the flags and the environment is found before the
 	// first is reported.
 	var errs []error
@@ -198,7 +199,7 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines) (*chre
 	if events != nil {
 		opts = append(opts, chreplication.WithEventHook(events.event))
 	}
-	client, err := chreplication.NewClient(endpoint, opts...)
+	client, err := chreplication.NewClient(endpoint, append(opts, extra...)...)
 	if a.endpoint == "" && a.region == "" {
 		err = fromVariable(err, "endpoint", envEndpoint)
 	}
@@ -303,12 +304,6 @@ func (e *eventLines) unfollow(jobID string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.live, jobID)
-}
-
-func (e *eventLines) print(line string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.printLocked(line)
 }
 
 func (e *eventLines) printLocked(line string) {

@@ -323,7 +323,9 @@ func TestApplyBadFiles(t *testing.T) {
 				}
 				r := runApply(t, t.Context(), tokenEnv(s), stdin, append(args, "--output", "json")...)
 				assert.Equal(t, exitUsage, r.code, r.stderr)
-				assert.Empty(t, r.stdout, "no document for a file that was never applied")
+				// No changes for a file that was never applied: the failure's document.
+				body, _ := decodeOne(t, r.stdout)["error"].(map[string]any)
+				assert.Equal(t, kindInvalidFile, body["kind"])
 				assert.Contains(t, r.stderr, "is not a valid apply file; nothing was sent:")
 				for _, w := range tt.want {
 					assert.Contains(t, r.stderr, w)

@@ -228,7 +228,9 @@ func TestExitCodes(t *testing.T) {
 			code: exitAPI,
 			want: []string{"HTTP 400", fake.CodeJobNotFound},
 			check: func(t *testing.T, _ *fake.Server, r result) {
-				assert.Empty(t, r.stdout, "no JSON document on failure")
+				// The failure's document: the error as the API gave it.
+				body, _ := decodeOne(t, r.stdout)["error"].(map[string]any)
+				assert.Equal(t, fake.CodeJobNotFound, body["code"])
 			},
 		},
 		{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +80,7 @@ func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait boo
 			noteMayHaveStarted(ctx, c.stderr, err, instanceID)
 			return err
 		}
+		c.failure.jobID = jobID
 		if a.output == outputText {
 			fmt.Fprintf(c.stdout, "Started job %s: %s.\n", printable(jobID), what)
 		}
@@ -90,13 +92,13 @@ func startJob(ctx context.Context, c *cli, a *apiFlags, w *waitFlags, doWait boo
 		}
 		began := time.Now()
 		job, err := wait(ctx, c, client, a, w, jobID)
-		if a.output == outputJSON {
-			// One document whatever happened: the job ID, and the job as
-			// last seen (when it was seen at all).
-			if werr := writeJSON(c.stdout, jobIDDoc{JobID: jobID, Job: job}); err == nil {
-				err = werr
-			}
+		if err != nil {
+			// The failure's document names the job, as last seen.
+			c.failure.job = job
 			return err
+		}
+		if a.output == outputJSON {
+			return writeJSON(c.stdout, jobIDDoc{JobID: jobID, Job: job})
 		}
 		if err == nil {
 			fmt.Fprintf(c.stdout, "Job %s %s in %s.\n", printable(jobID), job.Status, time.Since(began).Round(100*time.Millisecond))
@@ -322,11 +324,14 @@ wait.`,
 			c.note(w.check())
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				job, err := wait(ctx, c, client, &a, &w, *jobID)
-				if job != nil && (err == nil || errors.Is(err, chreplication.ErrJobFailed)) {
-					perr := a.emit(c.stdout, job, func() error { return printJob(c.stdout, job) })
-					if err == nil {
-						err = perr
-					}
+				c.failure.job = job
+				switch {
+				case err == nil:
+					return a.emit(c.stdout, job, func() error { return printJob(c.stdout, job) })
+				case job != nil && errors.Is(err, chreplication.ErrJobFailed):
+					// The final job, as on success, with what failed.
+					perr := a.emit(c.stdout, jobErrorDoc{Job: job, Error: describeFailure(err)}, func() error { return printJob(c.stdout, job) })
+					return cmp.Or(err, perr)
 				}
 				return err
 			})

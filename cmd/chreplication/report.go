@@ -47,12 +47,15 @@ func (e *jobFailedError) Unwrap() error { return e.err }
 
 // exitError ends a command with code once it has printed what happened
 // (apply's summary); msg, when not empty, is the last line on stderr.
+// err, when not nil, is the error behind it (for the JSON document).
 type exitError struct {
 	code int
 	msg  string
+	err  error
 }
 
 func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Unwrap() error { return e.err }
 
 // fieldFlags maps the fields the client names in an InvalidRequestError to
 // the flags that set them, so that the message names what the user typed.

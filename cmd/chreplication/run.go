@@ -42,6 +42,9 @@ type cli struct {
 
 	args     []string // the command line, for the checks pflag does not make
 	problems []string // usage problems found so far, reported together by check
+	// failure is what a failed command knew when it failed (the job it
+	// started or last saw), for the JSON document of the failure.
+	failure failureDoc
 }
 
 // countingWriter passes writes to w and counts the bytes.
@@ -399,9 +402,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return c.fail(name, err)
 }
 
-// fail reports err on stderr and returns the exit code.
+// fail reports err: a message on stderr and, with --output json when the
+// command printed nothing on stdout, the failure's JSON document there
+// (see errorDoc). It returns the exit code.
 func (c *cli) fail(cmd string, err error) int {
+	if wantsJSON(c.args) {
+		if out, ok := c.stdout.(*countingWriter); ok && out.n == 0 {
+			_ = writeJSON(out, c.errorDoc(err))
+		}
+	}
 	return report(c.stderr, cmd, err)
+}
+
+// wantsJSON reports whether the command line asks for --output json (the
+// last --output given wins, as in the flag's parsing).
+func wantsJSON(args []string) bool {
+	json := false
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return json
+		case a == "--output" && i+1 < len(args):
+			json = args[i+1] == outputJSON
+		case strings.HasPrefix(a, "--output="):
+			json = strings.TrimPrefix(a, "--output=") == outputJSON
+		}
+	}
+	return json
 }
 
 // secretFlags maps flag names people try for secrets to the environment

@@ -340,6 +340,8 @@ type checkDoc struct {
 	Settings []chreplication.SettingCheck `json:"settings"`
 	// Tables are the table check's verdicts, with --table-config only.
 	Tables []chreplication.TableCheck `json:"tables,omitempty"`
+	// Error says what failed, when something did (exit code 4).
+	Error *errorBody `json:"error,omitempty"`
 }
 
 // checkNote says, after a check's text output, what a check is worth.
@@ -450,13 +452,15 @@ configuration fails.`,
 					}
 					doc.Passed = doc.Passed && tablesCheck.Passed()
 				}
+				var failed error
+				if !doc.Passed {
+					failed = &exitError{code: exitCheckFailed, msg: "the check failed: " + failures(&doc)}
+					doc.Error = describeFailure(failed)
+				}
 				if err := a.emit(c.stdout, doc, func() error { return printCheck(c.stdout, &doc, *instanceID, scope, len(req.Tables) > 0) }); err != nil {
 					return err
 				}
-				if !doc.Passed {
-					return &exitError{code: exitCheckFailed, msg: "the check failed: " + failures(&doc)}
-				}
-				return nil
+				return failed
 			})
 		}
 	},
@@ -730,5 +734,5 @@ func reportModeChange(w io.Writer, err error, asked chreplication.ScopeMode, dat
 	}
 	fmt.Fprintf(w, "  this API version changes only the tables of a replication's list, not its type: %q has %s, so %s cannot be applied; give %s with the new tables\n",
 		printable(database), have, scopeFlag(asked), scopeFlag(other))
-	return &exitError{code: exitAPI}
+	return &exitError{code: exitAPI, err: err}
 }

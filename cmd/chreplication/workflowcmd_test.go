@@ -435,7 +435,13 @@ func TestScopeErrors(t *testing.T) {
 		for _, output := range []string{"text", "json"} {
 			r := runCLI(t, tokenEnv(s), "scope", "--instance-id", instanceID, "--database", "shop", "--cancel", "--output", output)
 			assert.Equal(t, exitAPI, r.code, r.stderr)
-			assert.Empty(t, r.stdout, "no JSON document on failure")
+			if output == "json" {
+				// The failure's document only: the error as the API gave it.
+				body, _ := decodeOne(t, r.stdout)["error"].(map[string]any)
+				assert.Equal(t, fake.CodeNoScopeChange, body["code"])
+			} else {
+				assert.Empty(t, r.stdout)
+			}
 			assert.Contains(t, r.stderr, "chreplication scope: API error: HTTP 400 Bad Request from DELETE ")
 			assert.Contains(t, r.stderr, "error_code "+fake.CodeNoScopeChange)
 			reqs := s.Requests()
@@ -451,7 +457,12 @@ func TestScopeErrors(t *testing.T) {
 		for _, output := range []string{"text", "json"} {
 			r := runCLI(t, tokenEnv(s), append(scopeArgs("--include-tables", "orders,customers", "--wait", "--poll-interval", testPoll), "--output", output)...)
 			assert.Equal(t, exitAPI, r.code, r.stderr)
-			assert.Empty(t, r.stdout)
+			if output == "json" {
+				body, _ := decodeOne(t, r.stdout)["error"].(map[string]any)
+				assert.Equal(t, kindAPI, body["kind"])
+			} else {
+				assert.Empty(t, r.stdout)
+			}
 			lines := messageLines(r.stderr)
 			require.Len(t, lines, 2, "%q", r.stderr)
 			assert.Contains(t, lines[0], "chreplication scope: API error: HTTP 400 Bad Request from PUT ")
