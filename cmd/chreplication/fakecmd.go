@@ -29,7 +29,7 @@ const fakeVisibilityDelay = time.Second
 var fakeCmd = &command{
 	name:     "fake",
 	summary:  "serve a fake of the API on your machine until interrupted",
-	synopsis: "fake [--addr 127.0.0.1:8080] [--job-duration 2s] [--job-visibility-delay 1s] [--one-operation-per-instance=false] [--quiet]",
+	synopsis: "fake [--addr 127.0.0.1:8080] [--rate-limit N] [--control=false] [--job-duration 2s] [--job-visibility-delay 1s] [--one-operation-per-instance=false] [--quiet]",
 	details: `
 Serve a fake of the GaussDB(for MySQL) ClickHouse replication API, checked
 against the same OpenAPI spec as the client, for trying the CLI and for
@@ -46,6 +46,17 @@ It behaves as the service does in two ways a client must cope with:
     that starts a job) is refused with 409 DBS.200019 and changes nothing, so
     it is safe to send again later (--one-operation-per-instance=false
     accepts every write). Reads are never refused.
+With --rate-limit N it also throttles as the API gateway does: beyond N
+requests a second per credential, a request is answered 429 APIGW.0308.
+
+On a loopback address it serves control routes, for tests in any language
+(--control=false leaves them out; they need no credentials and answer only
+requests from a loopback address):
+  POST   /_fake/replications/{instance}/{database}/state  what the list shows of a task (status, stage, percentage)
+  POST   /_fake/faults, DELETE /_fake/faults             inject a fault (status, body, delay, times) or clear them
+  POST   /_fake/jobs/fail-next                           make the next job end Failed
+  POST   /_fake/jobs/advance, POST /_fake/jobs/finish    move jobs on, or end them
+  POST   /_fake/rate-limit                               change the rate limit ({"per_second": N})
 
 It accepts the credentials set in the environment (HUAWEICLOUD_AUTH_TOKEN,
 HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK, HUAWEICLOUD_IAM_USER +
@@ -67,6 +78,8 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 		oneOperation := fs.Bool("one-operation-per-instance", true,
 			"refuse a write to an instance while one of its jobs runs (409 DBS.200019); =false accepts every write")
 		quiet := fs.Bool("quiet", false, "do not log requests on stderr")
+		rateLimit := fs.Int("rate-limit", 0, "throttle beyond `N` requests a second per credential, as the API gateway does (429 APIGW.0308; 0: no limit)")
+		control := fs.Bool("control", true, "serve the control routes under /_fake/ (on a loopback address only; off by default on another)")
 		return func(ctx context.Context, c *cli) error {
 			if *jobDuration < 0 {
 				c.note(usageErrorf("--job-duration must not be negative"))
@@ -74,12 +87,22 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 			if *visibilityDelay < 0 {
 				c.note(usageErrorf("--job-visibility-delay must not be negative"))
 			}
+			if *rateLimit < 0 {
+				c.note(usageErrorf("--rate-limit must not be negative"))
+			}
+			everywhere := unspecifiedHost(*addr)
+			if everywhere && *control && fs.Changed("control") {
+				c.note(usageErrorf("--control serves the control routes on a loopback address only: give --addr 127.0.0.1:PORT, or leave out --control"))
+			}
 			opts, given, err := fakeCredentials(c.getenv)
 			if err := c.check(err); err != nil {
 				return err
 			}
 			opts = append(opts, fake.WithAddr(*addr), fake.WithJobDuration(*jobDuration),
-				fake.WithJobVisibilityDelay(*visibilityDelay))
+				fake.WithJobVisibilityDelay(*visibilityDelay), fake.WithRateLimit(*rateLimit))
+			if *control && isLoopbackAddr(*addr) {
+				opts = append(opts, fake.WithControl())
+			}
 			if *oneOperation {
 				opts = append(opts, fake.WithOneOperationPerInstance())
 			}
@@ -98,7 +121,14 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 				return usageErrorf("%s", strings.TrimPrefix(err.Error(), "fake: "))
 			}
 			defer s.Close()
-			printFakeEnv(c.stdout, s, given, fakeBehaviour{*visibilityDelay, *oneOperation})
+			endpoint := s.URL()
+			if everywhere {
+				// 0.0.0.0 is no address to send to: print the loopback
+				// address of the same port, which the CLI accepts.
+				endpoint = loopbackURL(s.URL())
+				fmt.Fprintf(c.stderr, "chreplication fake: warning: listening on every interface (%s): anyone who can reach this machine can use the fake and its credentials; the endpoint printed is the loopback address, %s\n", printable(listenAddr(*addr, s.URL())), endpoint)
+			}
+			printFakeEnv(c.stdout, s, endpoint, given, fakeBehaviour{*visibilityDelay, *oneOperation, *rateLimit, *control && isLoopbackAddr(*addr)})
 			<-ctx.Done()
 			fmt.Fprintln(c.stderr, "chreplication fake: stopping")
 			s.Close()
@@ -166,12 +196,63 @@ func fakeCredentials(getenv func(string) string) ([]fake.Option, givenCreds, err
 type fakeBehaviour struct {
 	visibilityDelay time.Duration
 	oneOperation    bool
+	rateLimit       int
+	control         bool
+}
+
+// unspecifiedHost reports whether addr (host:port) listens on every
+// interface: 0.0.0.0, ::, or no host.
+func unspecifiedHost(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
+}
+
+// isLoopbackAddr reports whether addr (host:port) is on a loopback
+// address or localhost.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listenAddr is addr (as given, such as 0.0.0.0:0) with the port the fake
+// at u listens on.
+func listenAddr(addr, u string) string {
+	host, _, err := net.SplitHostPort(addr)
+	_, port, err2 := net.SplitHostPort(strings.TrimPrefix(u, "http://"))
+	if err != nil || err2 != nil {
+		return addr
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// loopbackURL is u (http://HOST:PORT) with the loopback address in place
+// of the host.
+func loopbackURL(u string) string {
+	hostport := strings.TrimPrefix(u, "http://")
+	_, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return u
+	}
+	return "http://" + net.JoinHostPort("127.0.0.1", port)
 }
 
 // printFakeEnv prints what a client needs to use the fake, as lines a shell
 // can run: export lines, and comments for the rest.
-func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds, b fakeBehaviour) {
-	url := s.URL()
+func printFakeEnv(w io.Writer, s *fake.Server, url string, given givenCreds, b fakeBehaviour) {
 	ak, sk := s.AccessKey()
 	domain, user, password := s.IAMUser()
 	var out strings.Builder
@@ -181,6 +262,12 @@ func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds, b fakeBehaviour
 	}
 	if b.oneOperation {
 		fmt.Fprintf(&out, "# An instance runs one operation at a time: a write while one of its jobs runs gets 409 %s.\n", fake.CodeInstanceBusy)
+	}
+	if b.rateLimit > 0 {
+		fmt.Fprintf(&out, "# Beyond %d requests a second per credential, a request gets 429 %s, as from the API gateway.\n", b.rateLimit, fake.CodeThrottled)
+	}
+	if b.control {
+		fmt.Fprintf(&out, "# Control routes under %s%s (see 'chreplication fake --help').\n", url, strings.TrimSuffix(fake.ControlPrefix, "/"))
 	}
 	out.WriteString("# Point a client at it with these variables (paste them into a shell):\n")
 	fmt.Fprintf(&out, "export %s=%s\n", envEndpoint, shellQuote(url))
@@ -198,11 +285,11 @@ func printFakeEnv(w io.Writer, s *fake.Server, given givenCreds, b fakeBehaviour
 	}
 	if given.iam {
 		fmt.Fprintf(&out, "# %s, %s, %s: the IAM user %s; with\n", auth.EnvIAMUser, auth.EnvIAMPassword, auth.EnvIAMDomain, fromEnv)
-		fmt.Fprintf(&out, "#   export %s=%s\n", auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()))
+		fmt.Fprintf(&out, "#   export %s=%s\n", auth.EnvIAMEndpoint, shellQuote(url))
 	} else {
 		out.WriteString("# Or get an IAM token from the fake with a password (used when neither of the above is set):\n")
 		fmt.Fprintf(&out, "#   export %s=%s %s=%s %s=%s %s=%s\n",
-			auth.EnvIAMEndpoint, shellQuote(s.IAMEndpoint()),
+			auth.EnvIAMEndpoint, shellQuote(url),
 			auth.EnvIAMDomain, shellQuote(domain), auth.EnvIAMUser, shellQuote(user), auth.EnvIAMPassword, shellQuote(password))
 	}
 	out.WriteString("# Then, for example:\n")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,99 @@ func TestFakeCommandBehaviourFlagErrors(t *testing.T) {
 	assert.Contains(t, r.stderr, "--job-visibility-delay must not be negative")
 	r = runCLIContext(t, ctx, nil, "fake", "--addr", "127.0.0.1:0", "--one-operation-per-instance=maybe")
 	assert.Equal(t, exitUsage, r.code)
+}
+
+// runFakeCommand runs 'chreplication fake' in-process with args until the
+// environment is printed and returns the printed variables, stdout and
+// stderr (read once the fake has stopped, when the test ends).
+func runFakeCommand(t *testing.T, args ...string) (map[string]string, *syncBuffer, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"fake", "--quiet"}, args...),
+			func(k string) string { return map[string]string{"HUAWEICLOUD_AUTH_TOKEN": secretToken}[k] }, strings.NewReader(""), &stdout, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, exitOK, code, stderr.String())
+		case <-time.After(5 * time.Second):
+			t.Error("the fake did not stop on cancel")
+		}
+	})
+	require.True(t, waitUntil(t, 5*time.Second, func() bool { return strings.Contains(stdout.String(), "# Then,") }),
+		"the fake printed no environment: %q %q", stdout.String(), stderr.String())
+	return exports(stdout.String()), &stdout, &stderr
+}
+
+// TestFakeCommandEveryInterface: on 0.0.0.0 the fake prints an endpoint
+// the CLI accepts (the loopback address, same port) and warns on stderr.
+func TestFakeCommandEveryInterface(t *testing.T) {
+	t.Parallel()
+	env, stdout, stderr := runFakeCommand(t, "--addr", "0.0.0.0:0", "--job-duration", "100ms")
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+$`, env[envEndpoint])
+	assert.NotContains(t, stdout.String(), "0.0.0.0")
+	assert.NotContains(t, stdout.String(), "/_fake", "no control routes off loopback")
+	_, port, _ := strings.Cut(strings.TrimPrefix(env[envEndpoint], "http://"), ":")
+	assert.Equal(t, "chreplication fake: warning: listening on every interface (0.0.0.0:"+port+
+		"): anyone who can reach this machine can use the fake and its credentials; the endpoint printed is the loopback address, "+env[envEndpoint]+"\n",
+		regexp.MustCompile(`(?m)^.*warning.*\n`).FindString(stderr.String()))
+	r := runCLI(t, with(env, "HUAWEICLOUD_AUTH_TOKEN", secretToken), "list", "--instance-id", instanceID)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+}
+
+// TestFakeCommandControlAndRateLimit: the control routes are served on a
+// loopback address, and --rate-limit reaches the fake.
+func TestFakeCommandControlAndRateLimit(t *testing.T) {
+	t.Parallel()
+	env, stdout, _ := runFakeCommand(t, "--addr", "127.0.0.1:0", "--rate-limit", "1000", "--job-duration", "100ms")
+	assert.Contains(t, stdout.String(), "# Beyond 1000 requests a second per credential, a request gets 429 "+fake.CodeThrottled)
+	assert.Contains(t, stdout.String(), "# Control routes under "+env[envEndpoint]+"/_fake")
+	// A control route makes the next job fail: the CLI sees it fail.
+	assert.Equal(t, http.StatusNoContent, controlCall(t, env[envEndpoint], "/_fake/jobs/fail-next", `{"reason":"disk full"}`))
+	r := runCLI(t, with(env, "HUAWEICLOUD_AUTH_TOKEN", secretToken), "create", "--instance-id", instanceID,
+		"--source-instance-id", sourceInstanceID, "--source-database", "shop", "--wait", "--poll-interval", testPoll)
+	assert.Equal(t, exitJobFailed, r.code, r.stderr)
+	// The rate limit can be changed over the control route too.
+	assert.Equal(t, http.StatusNoContent, controlCall(t, env[envEndpoint], "/_fake/rate-limit", `{"per_second":0}`))
+
+	_, stdout, _ = runFakeCommand(t, "--addr", "127.0.0.1:0", "--control=false")
+	assert.NotContains(t, stdout.String(), "/_fake")
+}
+
+// controlCall posts body to a control route of the fake at endpoint and
+// returns the status.
+func controlCall(t *testing.T, endpoint, path, body string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, endpoint+path, strings.NewReader(body))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+func TestFakeCommandFlagErrors(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "fake", "--addr", "0.0.0.0:0", "--control", "--rate-limit", "-1")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "2 problems")
+	assert.Contains(t, r.stderr, "--control serves the control routes on a loopback address only")
+	assert.Contains(t, r.stderr, "--rate-limit must not be negative")
+}
+
+func TestAddrHelpers(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{"0.0.0.0:8080": true, ":8080": true, "[::]:8080": true, "127.0.0.1:8080": false, "10.0.0.1:80": false, "nonsense": false} {
+		assert.Equal(t, want, unspecifiedHost(addr), addr)
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:0": true, "[::1]:80": true, "localhost:80": true, "0.0.0.0:80": false, "10.0.0.1:80": false} {
+		assert.Equal(t, want, isLoopbackAddr(addr), addr)
+	}
+	assert.Equal(t, "http://127.0.0.1:8080", loopbackURL("http://0.0.0.0:8080"))
+	assert.Equal(t, "http://127.0.0.1:8080", loopbackURL("http://[::]:8080"))
 }
