@@ -8,12 +8,12 @@ GOLANGCI_VER  := v2.15.0
 TOFU          := .bin/tofu
 PKGS          := ./...
 
-.PHONY: all test unit prometheus rules allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean
+.PHONY: all test unit prometheus rules allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean provider provider-docs provider-docs-check
 
 all: test
 
 ## test: everything CI checks: vet, gofmt, lint, generated code, the spec, the alert rules, the race-enabled tests.
-test: vet fmt-check lint check-generated deps-check spec-check rules unit allocs interop
+test: vet fmt-check lint check-generated deps-check spec-check rules unit allocs interop provider
 
 ## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests); the exporter's
 ## integration test runs a real Prometheus, installed first.
@@ -35,6 +35,24 @@ prometheus:
 rules: prometheus
 	promtool check rules deploy/prometheus/alerts.yaml
 	cd deploy/prometheus && promtool test rules alerts_test.yaml
+
+## provider: the Terraform/OpenTofu provider (a module of its own): vet, lint, its docs' drift, and its
+## tests, the acceptance tests among them: a real tofu (.bin/tofu) against the fake, the provider in-process.
+PROVIDER_ENV := TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(CURDIR)/$(TOFU) TF_ACC_PROVIDER_HOST=registry.opentofu.org \
+	TF_CLI_CONFIG_FILE=$(CURDIR)/terraform-provider-chreplication/internal/provider/testdata/tofurc
+provider: $(TOFU) $(GOLANGCI_LINT) provider-docs-check
+	cd terraform-provider-chreplication && $(GO) vet ./... && $(GOLANGCI_LINT) run --allow-serial-runners --config ../.golangci.yml ./... && \
+		$(PROVIDER_ENV) $(GO) test -race -count=1 ./...
+
+## provider-docs: regenerate the provider's docs/ with tfplugindocs, offline (the schema from .bin/tofu).
+provider-docs: $(TOFU)
+	bash terraform-provider-chreplication/gendocs.sh $(TOFU)
+
+## provider-docs-check: regenerate the provider's docs and fail when any committed file changes.
+provider-docs-check: provider-docs
+	@if [ -n "$$(git status --porcelain -- terraform-provider-chreplication/docs)" ]; then \
+		echo "the provider's docs are out of date; run 'make provider-docs' and commit:"; \
+		git status --porcelain -- terraform-provider-chreplication/docs; exit 1; fi
 
 ## allocs: the allocation budgets, built without the race detector (it changes the counts).
 allocs:

@@ -258,6 +258,22 @@ func (r *replicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 }
 
+// nullUnknowns sets the computed values a failed read left unknown to
+// null: a state holds no unknown value.
+func (m *replicationModel) nullUnknowns() {
+	for _, v := range []*types.String{&m.ID, &m.Status, &m.Stage, &m.CatchupStage, &m.TargetDatabase, &m.SourceNodeID} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
+		}
+	}
+	if m.Percentage.IsUnknown() {
+		m.Percentage = types.Int64Null()
+	}
+	if m.TableScope.IsUnknown() {
+		m.TableScope = types.ObjectNull(scopeAttrTypes)
+	}
+}
+
 // mustReplace reports whether plan replaces the task of state.
 func mustReplace(plan, state replicationModel) bool {
 	return !plan.InstanceID.Equal(state.InstanceID) || !plan.Database.Equal(state.Database) ||
@@ -303,6 +319,7 @@ func (r *replicationResource) Create(ctx context.Context, req resource.CreateReq
 	// (Terraform then marks it tainted and replaces it on the next apply).
 	defer func() {
 		resp.Diagnostics.Append(r.refreshInto(ctx, &plan, false)...)
+		plan.nullUnknowns()
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}()
 	if res.JobID != "" {
@@ -471,6 +488,7 @@ func (r *replicationResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	r.applyScope(ctx, &resp.Diagnostics, plan, cur, want)
 	resp.Diagnostics.Append(r.refreshInto(ctx, &plan, false)...)
+	plan.nullUnknowns()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
