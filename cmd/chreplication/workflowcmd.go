@@ -337,7 +337,7 @@ type checkDoc struct {
 	Database string `json:"database"`
 	// Passed reports whether every setting and table configuration passed.
 	Passed   bool                         `json:"passed"`
-	Settings []chreplication.SettingCheck `json:"settings"`
+	Settings []settingVerdict `json:"settings"`
 	// Tables are the table check's verdicts, with --table-config only.
 	Tables []chreplication.TableCheck `json:"tables,omitempty"`
 	// Error says what failed, when something did (exit code 4).
@@ -433,14 +433,17 @@ configuration fails.`,
 				if err != nil {
 					return asFlags(err, fields)
 				}
-				doc := checkDoc{Database: dbCheck.Database, Settings: dbCheck.Settings}
+				doc := checkDoc{Database: dbCheck.Database, Settings: []settingVerdict{}}
 				if doc.Database == "" {
 					doc.Database = req.SourceDatabase
 				}
-				if doc.Settings == nil {
-					doc.Settings = []chreplication.SettingCheck{}
+				for _, sc := range dbCheck.Settings {
+					doc.Settings = append(doc.Settings, settingVerdict{SettingCheck: sc})
 				}
 				doc.Passed = dbCheck.Passed()
+				if !doc.Passed {
+					explainFailures(ctx, c, client, *instanceID, doc.Settings)
+				}
 				if len(req.Tables) > 0 {
 					tablesCheck, err := client.CheckTableConfig(ctx, *instanceID, req)
 					if err != nil {
@@ -471,7 +474,11 @@ func failures(doc *checkDoc) string {
 	var settings, tables []string
 	for _, s := range doc.Settings {
 		if !s.Passed() {
-			settings = append(settings, clip(s.Name+"="+s.Value))
+			item := clip(s.Name + "=" + s.Value)
+			if s.Why != "" {
+				item += ": " + s.Why
+			}
+			settings = append(settings, item)
 		}
 	}
 	for _, t := range doc.Tables {
@@ -504,7 +511,7 @@ func shortList(items []string) string {
 func printCheck(w io.Writer, doc *checkDoc, instanceID string, scope chreplication.TableScope, withTables bool) error {
 	fmt.Fprintf(w, "Check of database %q for the ClickHouse node of instance %s, copying %s:\n",
 		printable(doc.Database), printable(instanceID), describeScope(scope))
-	if err := printSettings(w, doc.Settings); err != nil {
+	if err := printSettingVerdicts(w, doc.Settings); err != nil {
 		return err
 	}
 	if withTables {
@@ -522,6 +529,88 @@ func printCheck(w io.Writer, doc *checkDoc, instanceID string, scope chreplicati
 	}
 	_, err := fmt.Fprintf(w, "\n%s.\n%s\n", verdict, checkNote)
 	return err
+}
+
+// settingVerdict is the service's verdict on a parameter value and, for a
+// value that fails, why: the parameter's type and allowed range or values
+// as the parameter list gives them, or that the service lists no such
+// parameter.
+type settingVerdict struct {
+	chreplication.SettingCheck
+	// DataType and Allowed are the parameter's type and its range
+	// ("1-16") or values ("a|b"), for a value that fails.
+	DataType string `json:"data_type,omitempty"`
+	Allowed  string `json:"allowed,omitempty"`
+	// Why says why the value fails: "unknown parameter", "allowed: 1-2",
+	// "\"3\" is outside 1-2".
+	Why string `json:"why,omitempty"`
+}
+
+// explainFailures fills in why each failing setting fails, from the
+// parameter list (one request). When the list cannot be had, a line on
+// stderr says so and the verdicts stay as the service gave them.
+func explainFailures(ctx context.Context, c *cli, client *chreplication.Client, instanceID string, settings []settingVerdict) {
+	params, err := client.DatabaseParameters(ctx, instanceID)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "chreplication check: why a setting fails is unknown: the parameter list failed: %s\n", problemText(err))
+		return
+	}
+	byName := make(map[string]chreplication.Parameter, len(params))
+	for _, p := range params {
+		byName[p.Name] = p
+	}
+	for i := range settings {
+		s := &settings[i]
+		if s.Passed() {
+			continue
+		}
+		p, ok := byName[s.Name]
+		if !ok {
+			s.Why = "unknown parameter (see 'chreplication params')"
+			continue
+		}
+		s.DataType, s.Allowed = p.DataType, p.Range
+		s.Why = "allowed: " + describeRange(p)
+		var ire *chreplication.InvalidRequestError
+		if err := p.CheckValue(s.Value); errors.As(err, &ire) {
+			s.Why = printable(ire.Reason)
+		}
+	}
+}
+
+// describeRange says what a parameter accepts: "1-2 (Integer)", "one of
+// true, false".
+func describeRange(p chreplication.Parameter) string {
+	r := strings.TrimSpace(p.Range)
+	switch {
+	case r == "":
+		return "no range given (" + printable(p.DataType) + ")"
+	case strings.Contains(r, "|"):
+		return "one of " + printable(strings.ReplaceAll(r, "|", ", "))
+	}
+	return printable(r) + " (" + printable(p.DataType) + ")"
+}
+
+// printSettingVerdicts writes a check's verdicts as a table, with why a
+// value fails when the check found out.
+func printSettingVerdicts(w io.Writer, ss []settingVerdict) error {
+	why := false
+	for _, s := range ss {
+		why = why || s.Why != ""
+	}
+	if !why {
+		plain := make([]chreplication.SettingCheck, len(ss))
+		for i, s := range ss {
+			plain[i] = s.SettingCheck
+		}
+		return printSettings(w, plain)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PARAMETER\tVALUE\tRESULT\tWHY")
+	for _, s := range ss {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", dash(s.Name), dash(s.Value), dash(s.Result), dash(s.Why))
+	}
+	return tw.Flush()
 }
 
 // printSettings writes parameter values and their verdicts as a table.

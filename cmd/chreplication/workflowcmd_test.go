@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/fake"
 )
 
@@ -629,4 +630,57 @@ func TestWorkflowHelp(t *testing.T) {
 		require.Greater(t, i, last, "%s is not listed after the command before it", name)
 		last = i
 	}
+}
+
+// TestCheckSaysWhy checks that a failing setting comes with why: the
+// parameter's allowed range or values from the parameter list, or that the
+// service lists no such parameter; a passing check asks for no list.
+func TestCheckSaysWhy(t *testing.T) {
+	t.Parallel()
+	args := func(params ...string) []string {
+		a := []string{"check", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID, "--source-database", "shop"}
+		for _, p := range params {
+			a = append(a, "--param", p)
+		}
+		return a
+	}
+	s := newFake(t)
+	env := tokenEnv(s)
+	r := runCLI(t, env, append(args("max_sync_threads=3", "enable_snapshots=maybe", "no_such_param=1", "max_flush_data_time=2000"), "--output", "json")...)
+	require.Equal(t, exitCheckFailed, r.code, r.stderr)
+	doc := decodeOne(t, r.stdout)
+	threads := setting(t, doc, "max_sync_threads")
+	assert.Equal(t, "fail", threads["result"])
+	assert.Equal(t, "1-2", threads["allowed"])
+	assert.Equal(t, "Integer", threads["data_type"])
+	assert.Equal(t, `"3" is outside 1-2`, threads["why"])
+	assert.Equal(t, `"maybe" is not one of true, false`, setting(t, doc, "enable_snapshots")["why"])
+	unknown := setting(t, doc, "no_such_param")
+	assert.Equal(t, "unknown parameter (see 'chreplication params')", unknown["why"])
+	assert.NotContains(t, unknown, "allowed")
+	passing := setting(t, doc, "max_flush_data_time")
+	assert.Equal(t, "success", passing["result"])
+	assert.NotContains(t, passing, "why")
+	assert.Equal(t, 1, s.RequestCount("ListClickHouseDataBaseParameter"), "one parameter list for every failing setting")
+	assert.Contains(t, r.stderr, `max_sync_threads=3: "3" is outside 1-2`)
+
+	r = runCLI(t, env, args("max_sync_threads=3", "no_such_param=1")...)
+	require.Equal(t, exitCheckFailed, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^PARAMETER\s+VALUE\s+RESULT\s+WHY$`, r.stdout)
+	assert.Regexp(t, `(?m)^max_sync_threads\s+3\s+fail\s+"3" is outside 1-2$`, r.stdout)
+	assert.Regexp(t, `(?m)^no_such_param\s+1\s+fail\s+unknown parameter`, r.stdout)
+	assert.Regexp(t, `(?m)^max_flush_data_time\s+5000\s+success\s+-$`, r.stdout)
+
+	before := s.RequestCount("ListClickHouseDataBaseParameter")
+	r = runCLI(t, env, args("max_sync_threads=2")...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "WHY")
+	assert.Equal(t, before, s.RequestCount("ListClickHouseDataBaseParameter"), "a check that passes lists no parameters")
+}
+
+func TestDescribeRange(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "1-16 (Integer)", describeRange(chreplication.Parameter{DataType: "Integer", Range: "1-16"}))
+	assert.Equal(t, "one of true, false", describeRange(chreplication.Parameter{DataType: "String", Range: "true|false"}))
+	assert.Equal(t, "no range given (String)", describeRange(chreplication.Parameter{DataType: "String"}))
 }
