@@ -1,0 +1,2 @@
+# INSTANCE_ID/DATABASE
+tofu import chreplication_replication.sales 54e42160670e48e789af7075e1efea1fin16/sales
