@@ -20,17 +20,17 @@ func Example() {
 	defer s.Close()
 	const instance = "54e42160670e48e789af7075e1efea1fin16"
 	if err := s.AddReplication(instance, "shop"); err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	c, err := chreplication.NewClient(s.URL(),
 		chreplication.WithProjectID(s.ProjectID()),
 		chreplication.WithAuth(auth.StaticToken(s.Token())))
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	m, err := monitor.New([]monitor.Target{{Client: c, InstanceID: instance}})
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	ctx := context.Background()
 	var tr monitor.Tracker
@@ -44,7 +44,7 @@ func Example() {
 	if err := s.SetReplicationState(instance, "shop", fake.ReplicationState{
 		Status: fake.StatusAbnormal, Stage: fake.StageFull, CatchupStage: fake.StageFailed, Percentage: 40,
 	}); err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	for _, snap := range m.LookAll(ctx) {
 		for _, ch := range tr.Update(snap) {
