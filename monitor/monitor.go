@@ -87,12 +87,33 @@ func WithClock(c Clock) Option {
 	}
 }
 
+// WithMaxTasks bounds how many tasks a look reads from one instance
+// (DefaultMaxTasks when not set; n of zero or less keeps the default): a
+// look at an instance that lists more fails with an error wrapping
+// ErrTooManyTasks, having sent at most n/100+1 requests, so that an answer
+// that never ends cannot fill the memory.
+func WithMaxTasks(n int) Option {
+	return func(m *Monitor) {
+		if n > 0 {
+			m.maxTasks = n
+		}
+	}
+}
+
+// DefaultMaxTasks is how many tasks a look reads from one instance at most.
+const DefaultMaxTasks = 100_000
+
+// ErrTooManyTasks is wrapped by the error of a look at an instance that
+// lists more tasks than the Monitor reads (see WithMaxTasks).
+var ErrTooManyTasks = errors.New("monitor: the instance lists more tasks than a look reads")
+
 // Monitor looks at the synchronization tasks of a fixed set of instances.
 // Build it with New; a Monitor is safe for concurrent use, but rounds run
 // concurrently share the clients' request budgets.
 type Monitor struct {
-	targets []Target
-	clock   Clock
+	targets  []Target
+	clock    Clock
+	maxTasks int
 }
 
 // ErrInvalidTarget is wrapped by the errors New returns for a target list it
@@ -121,7 +142,7 @@ func New(targets []Target, opts ...Option) (*Monitor, error) {
 		}
 		seen[t.InstanceID] = i
 	}
-	m := &Monitor{targets: append([]Target(nil), targets...), clock: wallClock{}}
+	m := &Monitor{targets: append([]Target(nil), targets...), clock: wallClock{}, maxTasks: DefaultMaxTasks}
 	for _, o := range opts {
 		if o != nil {
 			o(m)
@@ -135,9 +156,9 @@ func (m *Monitor) Targets() []Target { return append([]Target(nil), m.targets...
 
 // Look reads every synchronization task of t's instance, page after page
 // (AllReplications), and returns them as a Snapshot taken when the last
-// page came. An error (an API error, the network, the end of ctx) is the
-// Snapshot's Err, and its Tasks are then nil: a look either sees every task
-// or none.
+// page came. An error (an API error, the network, the end of ctx, more
+// tasks than WithMaxTasks allows) is the Snapshot's Err, and its Tasks are
+// then nil: a look either sees every task or none.
 func (m *Monitor) Look(ctx context.Context, t Target) Snapshot {
 	start := m.clock.Now()
 	var tasks []chreplication.Replication
@@ -148,6 +169,10 @@ func (m *Monitor) Look(ctx context.Context, t Target) Snapshot {
 		for r, rerr := range t.Client.AllReplications(ctx, t.InstanceID) {
 			if rerr != nil {
 				err = rerr
+				break
+			}
+			if len(tasks) == m.maxTasks {
+				err = fmt.Errorf("%w: instance %s: more than %d", ErrTooManyTasks, t.InstanceID, m.maxTasks)
 				break
 			}
 			tasks = append(tasks, r)

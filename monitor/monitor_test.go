@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/auth"
 	"github.com/gaussdb-tools/chreplication/fake"
 	"github.com/gaussdb-tools/chreplication/monitor"
 )
@@ -211,4 +216,35 @@ func TestLookWithoutClient(t *testing.T) {
 	require.NoError(t, err)
 	snap := m.Look(t.Context(), monitor.Target{InstanceID: instA})
 	require.True(t, errors.Is(snap.Err, monitor.ErrInvalidTarget))
+}
+
+func TestLookBoundsTheTasksItReads(t *testing.T) {
+	t.Parallel()
+	// A broken service: every page is full and the total never reached.
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		var b strings.Builder
+		b.WriteString(`{"total_count":2000000000,"replications":[`)
+		for i := range 100 {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"source_database":"db_%d","target_database":"db_%d","status":"normal","stage":"full","percentage":"1"}`, i, i)
+		}
+		b.WriteString(`]}`)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, b.String())
+	}))
+	defer srv.Close()
+	c, err := chreplication.NewClient(srv.URL, chreplication.WithProjectID("23a50154cf494ec9ad6883979a12db0a"),
+		chreplication.WithAuth(auth.StaticToken("t")), chreplication.WithoutRetry())
+	require.NoError(t, err)
+	m, err := monitor.New([]monitor.Target{{Client: c, InstanceID: instA}}, monitor.WithMaxTasks(250))
+	require.NoError(t, err)
+	snap := m.Look(t.Context(), m.Targets()[0])
+	require.ErrorIs(t, snap.Err, monitor.ErrTooManyTasks)
+	assert.Contains(t, snap.Err.Error(), instA)
+	assert.Nil(t, snap.Tasks)
+	assert.Equal(t, int32(3), requests.Load())
 }
