@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -26,6 +27,8 @@ const (
 	// 'chreplication fake' prints it so that its output can be pasted into
 	// a shell.
 	envEndpoint = "HUAWEICLOUD_SDK_ENDPOINT"
+	// envRateLimit is the CLI's own too: requests a second, as --rate-limit.
+	envRateLimit = "HUAWEICLOUD_SDK_RATE_LIMIT"
 )
 
 // Output formats of --output.
@@ -42,8 +45,9 @@ type apiFlags struct {
 	language  string
 	timeout   time.Duration
 	output    string
-	insecure  bool // --insecure-http
-	verbose   bool // --verbose
+	insecure  bool    // --insecure-http
+	verbose   bool    // --verbose
+	rateLimit float64 // --rate-limit: requests a second; 0 unset
 
 	fs *pflag.FlagSet // where the flags are registered, to tell an empty value from none
 }
@@ -58,7 +62,8 @@ func (a *apiFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&a.output, "output", outputText, "output `format`: text or json (json: exactly one JSON document on stdout)")
 	fs.BoolVar(&a.insecure, "insecure-http", false, "allow a plain http:// --endpoint on a host that is not loopback (credentials then travel in clear text; http to 127.0.0.1 and localhost is always allowed)")
 	fs.BoolVar(&a.verbose, "verbose", false, "print every wait of the client in full, one line per look: the answer's HTTP status, error code, message and request ID (default: a job not visible yet, a busy instance or a throttled request shows once, or in the progress line on a terminal)")
-	for _, name := range []string{"endpoint", "region", "project-id", "language", "timeout", "output", "insecure-http", "verbose"} {
+	fs.Float64Var(&a.rateLimit, "rate-limit", 0, "send at most `N` requests a second for the whole run (such as 5 or 0.5; bursts of up to N, at least 1), waits and retries included; 0: no limit (env HUAWEICLOUD_SDK_RATE_LIMIT; default: no limit, and a 429 from the gateway slows the client down in any case)")
+	for _, name := range []string{"endpoint", "region", "project-id", "language", "timeout", "output", "insecure-http", "verbose", "rate-limit"} {
 		_ = fs.SetAnnotation(name, annGroup, []string{groupAPI})
 	}
 }
@@ -99,6 +104,32 @@ func (a *apiFlags) resolveEndpoint(getenv func(string) string) (string, error) {
 		return ep, fromVariable(err, "region", envRegion)
 	}
 	return "", usageErrorf("no endpoint: give --endpoint URL or --region NAME (or set %s or %s)", envRegion, envEndpoint)
+}
+
+// resolveRateLimit picks --rate-limit, else HUAWEICLOUD_SDK_RATE_LIMIT: a
+// number of requests a second, 0 for no limit.
+func (a *apiFlags) resolveRateLimit(getenv func(string) string) (float64, error) {
+	if a.given("rate-limit") {
+		if math.IsNaN(a.rateLimit) || math.IsInf(a.rateLimit, 0) || a.rateLimit < 0 {
+			return 0, usageErrorf("--rate-limit must be a number of requests a second, such as 5 or 0.5 (0: no limit)")
+		}
+		return a.rateLimit, nil
+	}
+	v := strings.TrimSpace(getenv(envRateLimit))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
+		return 0, usageErrorf("%s %q must be a number of requests a second, such as 5 or 0.5 (0: no limit)", envRateLimit, clip(v))
+	}
+	return n, nil
+}
+
+// rateBurst is the burst of a rate limit of perSecond requests a second:
+// a second's worth, at least 1.
+func rateBurst(perSecond float64) int {
+	return max(1, int(math.Ceil(perSecond)))
 }
 
 // given reports whether the flag name was on the command line.
@@ -172,6 +203,8 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines, extra 
 	}
 	endpoint, err := a.resolveEndpoint(getenv)
 	errs = append(errs, err)
+	perSecond, err := a.resolveRateLimit(getenv)
+	errs = append(errs, err)
 	projectID, err := a.resolveProjectID(getenv)
 	errs = append(errs, err)
 	creds, err := auth.FromLookup(a.credentialsLookup(getenv, projectID))
@@ -195,6 +228,9 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines, extra 
 	}
 	if a.insecure {
 		opts = append(opts, chreplication.WithInsecureHTTP())
+	}
+	if perSecond > 0 {
+		opts = append(opts, chreplication.WithRateLimit(perSecond, rateBurst(perSecond)))
 	}
 	if events != nil {
 		opts = append(opts, chreplication.WithEventHook(events.event))

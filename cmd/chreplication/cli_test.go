@@ -1118,3 +1118,63 @@ func TestEventLines(t *testing.T) {
 		assert.Equal(t, "\rjob 2fa4e0d0… (waiting: not visible yet)\rjob 2fa4e0d0… Running 40%"+strings.Repeat(" ", 15)+"\rjob 2fa4e0d0… Running 40% (waiting: throttled)\rjob 2fa4e0d0… Completed 100%"+strings.Repeat(" ", 18)+"\n", screen.String())
 	})
 }
+
+// TestRateLimit checks that --rate-limit (or its variable) reaches the
+// client: at 0.1 requests a second the look at the job that create
+// started would come 10 s after the create, past the 5 s --timeout, so it
+// is never sent; --rate-limit 0 lifts the variable's limit.
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	create := []string{"create", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID,
+		"--source-database", "shop", "--wait", "--poll-interval", testPoll, "--timeout", "5s"}
+	tests := []struct {
+		name  string
+		env   []string
+		args  []string
+		code  int
+		looks bool
+	}{
+		{name: "flag", args: []string{"--rate-limit", "0.1"}, code: exitAPI},
+		{name: "variable", env: []string{envRateLimit, "0.1"}, code: exitAPI},
+		{name: "the flag lifts the variable's limit", env: []string{envRateLimit, "0.1"}, args: []string{"--rate-limit", "0"}, code: exitOK, looks: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newFake(t)
+			r := runCLI(t, with(tokenEnv(s), tt.env...), append(create, tt.args...)...)
+			require.Equal(t, tt.code, r.code, r.stderr)
+			assert.Equal(t, 1, s.RequestCount("CreateClickHouseDataBaseReplication"))
+			if tt.looks {
+				assert.Positive(t, s.RequestCount("ShowGaussMySqlJobInfo"))
+			} else {
+				assert.Zero(t, s.RequestCount("ShowGaussMySqlJobInfo"), "the look would come after the deadline")
+				assert.Contains(t, r.stderr, "timed out")
+			}
+		})
+	}
+	for _, args := range [][]string{{"--rate-limit", "-1"}, {"--rate-limit", "NaN"}} {
+		s := newFake(t)
+		r := runCLI(t, tokenEnv(s), append([]string{"list", "--instance-id", instanceID}, args...)...)
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, "--rate-limit must be a number of requests a second")
+	}
+	s := newFake(t)
+	r := runCLI(t, with(tokenEnv(s), envRateLimit, "fast"), "list", "--instance-id", instanceID)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `HUAWEICLOUD_SDK_RATE_LIMIT "fast" must be a number`)
+	assert.Zero(t, s.RequestCount(""))
+	assert.Equal(t, 1, rateBurst(0.5))
+	assert.Equal(t, 5, rateBurst(5))
+	assert.Equal(t, 3, rateBurst(2.5))
+}
+
+// TestPollIntervalHelp: --poll-interval's help describes the predicting
+// wait and the backoff it bounds.
+func TestPollIntervalHelp(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "wait", "--help")
+	require.Equal(t, exitOK, r.code)
+	assert.Regexp(t, `--poll-interval delay\s+shortest delay between two looks at the job while waiting: the job's progress predicts its end`, r.stdout)
+	assert.Contains(t, r.stdout, "doubles up to ten times it (at most 15s, unless this is longer)")
+}

@@ -13,8 +13,8 @@ import (
 	"github.com/gaussdb-tools/chreplication"
 )
 
-// defaultPollInterval is the first delay between two looks at a waited
-// job; it doubles after each look, up to ten times its value (at most 15s).
+// defaultPollInterval is the shortest delay between two looks at a waited
+// job (see pollInterval).
 const defaultPollInterval = time.Second
 
 // waitFlags are the flags of the commands that can wait for a job.
@@ -23,7 +23,7 @@ type waitFlags struct {
 }
 
 func (w *waitFlags) register(fs *pflag.FlagSet) {
-	fs.DurationVar(&w.poll, "poll-interval", defaultPollInterval, "first `delay` between two looks at the job while waiting; it doubles up to ten times this (at most 15s)")
+	fs.DurationVar(&w.poll, "poll-interval", defaultPollInterval, "shortest `delay` between two looks at the job while waiting: the job's progress predicts its end and the wait looks just after it; while it cannot predict (no progress reported yet, or the predictions missed), the delay starts at this and doubles up to ten times it (at most 15s, unless this is longer), the longest delay between two looks in any case")
 }
 
 func (w *waitFlags) check() error {
@@ -304,7 +304,9 @@ var waitCmd = &command{
 	details: `
 Follow the job J until it is Completed or Failed, showing its progress: a live
 line on a terminal, one line per change otherwise (on stderr with --output
-json). Looks at the job after --poll-interval, then backs off.
+json). The job's progress predicts when it ends, and the wait looks just
+after; without a prediction it looks after --poll-interval, then backs off
+(doubling, up to ten times --poll-interval, at most 15s).
 
 Output: the final job, as 'chreplication job' prints it (with --output json,
 the job object). Exit code 3 when the job ends Failed; --timeout bounds the

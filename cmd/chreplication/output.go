@@ -168,8 +168,11 @@ func (p *progress) done() {
 	}
 }
 
-// pollInterval is the CLI's polling: it starts at first and backs off to 10
-// times that (at most 15s, unless first is longer).
+// pollInterval is the CLI's polling (--poll-interval): first is the
+// shortest delay between two looks and the first of the backoff WaitJob
+// uses while it cannot predict the job's end; the longest, for predicted
+// looks and the backoff alike, is 10 times first (at most 15s, unless first
+// is longer).
 func pollInterval(first time.Duration) chreplication.WaitOption {
 	return chreplication.WithPollInterval(first, max(min(10*first, 15*time.Second), first))
 }

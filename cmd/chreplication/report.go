@@ -73,6 +73,7 @@ var fieldFlags = map[string]string{
 	"Limit":            "--limit",
 	"Offset":           "--offset",
 	"timeout":          "--timeout",
+	"rateLimit":        "--rate-limit",
 }
 
 // exitCode maps an error to the exit code of the CLI contract.

@@ -610,6 +610,7 @@ The API commands read the environment (a flag, when given, wins over its variabl
   HUAWEICLOUD_SDK_REGION          region (--region)
   HUAWEICLOUD_SDK_ENDPOINT        API endpoint URL (--endpoint); wins over HUAWEICLOUD_SDK_REGION
                                   but not over --region; 'chreplication fake' prints it
+  HUAWEICLOUD_SDK_RATE_LIMIT      requests a second for the whole run (--rate-limit)
 Credentials (never flags), the first way that is set wins:
   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]   AK/SK signature
   HUAWEICLOUD_AUTH_TOKEN                                                     IAM token (X-Auth-Token)

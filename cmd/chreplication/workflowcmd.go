@@ -336,7 +336,7 @@ func parseTableConfig(v string) (chreplication.TableConfig, error) {
 type checkDoc struct {
 	Database string `json:"database"`
 	// Passed reports whether every setting and table configuration passed.
-	Passed   bool                         `json:"passed"`
+	Passed   bool             `json:"passed"`
 	Settings []settingVerdict `json:"settings"`
 	// Tables are the table check's verdicts, with --table-config only.
 	Tables []chreplication.TableCheck `json:"tables,omitempty"`
@@ -474,11 +474,7 @@ func failures(doc *checkDoc) string {
 	var settings, tables []string
 	for _, s := range doc.Settings {
 		if !s.Passed() {
-			item := clip(s.Name + "=" + s.Value)
-			if s.Why != "" {
-				item += ": " + s.Why
-			}
-			settings = append(settings, item)
+			settings = append(settings, clip(s.Name+"="+s.Value))
 		}
 	}
 	for _, t := range doc.Tables {

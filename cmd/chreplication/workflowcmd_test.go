@@ -662,7 +662,7 @@ func TestCheckSaysWhy(t *testing.T) {
 	assert.Equal(t, "success", passing["result"])
 	assert.NotContains(t, passing, "why")
 	assert.Equal(t, 1, s.RequestCount("ListClickHouseDataBaseParameter"), "one parameter list for every failing setting")
-	assert.Contains(t, r.stderr, `max_sync_threads=3: "3" is outside 1-2`)
+	assert.Contains(t, body(t, doc)["message"], "max_sync_threads=3")
 
 	r = runCLI(t, env, args("max_sync_threads=3", "no_such_param=1")...)
 	require.Equal(t, exitCheckFailed, r.code, r.stderr)
@@ -676,6 +676,14 @@ func TestCheckSaysWhy(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.NotContains(t, r.stdout, "WHY")
 	assert.Equal(t, before, s.RequestCount("ListClickHouseDataBaseParameter"), "a check that passes lists no parameters")
+}
+
+// body returns the error member of a JSON document.
+func body(t *testing.T, doc map[string]any) map[string]any {
+	t.Helper()
+	b, ok := doc["error"].(map[string]any)
+	require.True(t, ok, "no error member in %v", doc)
+	return b
 }
 
 func TestDescribeRange(t *testing.T) {
