@@ -22,11 +22,16 @@
 //	chreplication scope     --instance-id I --source-instance-id S --database D (--include-tables T,... | --exclude-tables T,...) [--source-node-id N] [--wait]
 //	chreplication scope     --instance-id I --database D --cancel [--wait]
 //	chreplication apply  -f FILE [--prune] [--dry-run] [--confirm-wait 30s]
-//	chreplication fake   [--addr 127.0.0.1:8080] [--job-duration 2s] [--quiet]
+//	chreplication fake   [--addr 127.0.0.1:8080] [--rate-limit N] [--control=false] [--job-duration 2s] [--quiet]
 //	chreplication demo   [--job-duration 1.5s]
+//	chreplication version | completion bash|zsh|fish|powershell
 //
-// `chreplication help` lists them and `chreplication COMMAND --help` shows a
-// command's flags and an example.
+// `chreplication help` lists them, `chreplication COMMAND --help` shows a
+// command's own flags, the API flags and an example, and `chreplication help
+// environment` the variables the API commands read. Flags are GNU-style
+// (--flag value, --flag=value, -f FILE). Every problem of a command line
+// (unknown flags, bad values, stray arguments, missing flags, the endpoint,
+// the project, the credentials) is reported in one message, exit 2.
 //
 // The API commands (create, list, delete, job, wait, databases, params,
 // check, config, scope, apply) also take:
@@ -39,13 +44,22 @@
 //	--output F         text (default) or json
 //	--insecure-http    allow a plain http:// endpoint on a host that is not loopback
 //	                   (refused otherwise, exit 2: credentials would travel in clear text)
+//	--rate-limit N     at most N requests a second for the whole run (HUAWEICLOUD_SDK_RATE_LIMIT)
+//	--verbose          every wait of the client in full, one line per look
 //
-// The waits the client rides out (an instance busy with another operation,
-// a job not visible yet) are printed on stderr, one line each.
+// The waits the client expects (a job not visible yet, an instance busy with
+// another operation, a request throttled by the API gateway) are quiet: on a
+// terminal they show in the job's live progress line, otherwise as one short
+// line on stderr per job, operation or kind ("chreplication: waiting: job J
+// not visible yet"); --verbose prints each in full, with the answer's HTTP
+// status, error code, message and request ID.
 //
-// create, delete and scope (with --wait), wait and apply also take --poll-interval D, the
-// first delay between two looks at the job (default 1s; it doubles after
-// each look, up to ten times its value and at most 15s).
+// create, delete and scope (with --wait), wait and apply also take
+// --poll-interval D, the shortest time between two looks at the job
+// (default 1s): the job's progress predicts its end and the wait looks just
+// after it; while no prediction is possible the delay starts at D and
+// doubles up to ten times D (at most 15s, unless D is longer), which is
+// also the longest time between two looks.
 //
 // # Environment
 //
@@ -96,6 +110,15 @@
 //	apply                    {"changes": [{"instance_id": "...", "database": "...", "action": "create|delete|none",
 //	                          "job_id": "...", "result": "done|planned|failed|abnormal", "error": "..."}]}
 //	                         ("job_id_lost": true when the answer with the job ID was lost)
+//	a failure                {"error": {"kind": "api", "message": "...", "status": 400, "code": "DBS.200543",
+//	                          "request_id": "...", "exit_code": 1}}   (plus "job_id" and "job" where there is a job;
+//	                          "problems": [...] for several usage problems; kind is usage, invalid_file, api, iam,
+//	                          network, timeout, interrupted, job_failed, check_failed or error)
+//
+// wait on a Failed job prints the job object with an "error" member, a
+// failing check its verdicts with one; a setting that fails has "why"
+// ("unknown parameter", or the value against the range) and the
+// parameter's "data_type" and "allowed" range or values.
 //
 // Empty job fields are left out; created and ended are RFC 3339 times. With
 // list --all and databases --all, total_count is the number listed.
@@ -170,5 +193,8 @@
 // `chreplication fake` serves the fake API (package fake) until interrupted
 // and prints the endpoint, project and credentials to use as shell export
 // lines. It accepts the credentials set in the environment, never printing
-// them, and makes up the others.
+// them, and makes up the others. On 0.0.0.0 it prints the loopback address
+// of its port and warns that it listens on every interface; on a loopback
+// address it serves the control routes under /_fake/ too; --rate-limit N
+// makes it throttle as the API gateway does.
 package main
