@@ -10,19 +10,25 @@ import (
 	"github.com/gaussdb-tools/chreplication/wiretype"
 )
 
-// defaultSourceDatabases are the source databases of an instance that
-// neither WithSourceDatabases nor Server.SetSourceDatabases has named.
+// defaultSourceDatabases are the source databases ListClickHouseDataBase
+// shows for an instance that neither WithSourceDatabases nor
+// Server.SetSourceDatabases has named.
 var defaultSourceDatabases = []string{"inventory", "orders", "sales", "shop"}
 
-// DefaultSourceDatabases returns the source databases every instance has
-// unless WithSourceDatabases or Server.SetSourceDatabases names others:
-// inventory, orders, sales and shop. The caller owns the slice.
+// DefaultSourceDatabases returns the source databases ListClickHouseDataBase
+// shows for an instance unless WithSourceDatabases or
+// Server.SetSourceDatabases names others: inventory, orders, sales and
+// shop. Such an instance has every database, though: create and the checks
+// accept any name there, these four being a sample the list can show. The
+// caller owns the slice.
 func DefaultSourceDatabases() []string { return slices.Clone(defaultSourceDatabases) }
 
 // WithSourceDatabases sets the source databases of one instance: the
 // databases ListClickHouseDataBase lists for it (with those that have a
-// synchronization task there) and the only ones the checks accept. Other
-// instances keep DefaultSourceDatabases. No names leave the instance
+// synchronization task there) and the only ones
+// CreateClickHouseDataBaseReplication and the checks accept; any other
+// name is answered 400 CodeSourceDatabaseNotFound. Other instances keep
+// every database (see DefaultSourceDatabases). No names leave the instance
 // without source databases. A second call for the same instance replaces
 // the first. NewServer fails when the instance ID or a name is invalid for
 // the spec, or a name is given twice.
@@ -120,17 +126,17 @@ func (st *store) databases(instanceID string) []string {
 	return slices.Compact(out)
 }
 
-// hasDatabase reports whether ListClickHouseDataBase lists database for
-// the instance; the caller holds mu.
+// hasDatabase reports whether database is a source database of the
+// instance, which create and the checks accept: one ListClickHouseDataBase
+// lists for an instance whose source databases were named (or one that has
+// a synchronization task there), and any name for an instance whose source
+// databases were not named; the caller holds mu.
 func (st *store) hasDatabase(instanceID, database string) bool {
 	if in := st.instances[instanceID]; in != nil && in.byName[database] != nil {
 		return true
 	}
 	names, ok := st.sources[instanceID]
-	if !ok {
-		names = defaultSourceDatabases
-	}
-	return slices.Contains(names, database)
+	return !ok || slices.Contains(names, database)
 }
 
 // listDatabases answers one page of the databases whose name holds filter

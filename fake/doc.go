@@ -94,12 +94,18 @@
 //
 // # The workflow around a task
 //
-//   - Source databases: every instance has DefaultSourceDatabases unless
-//     WithSourceDatabases or Server.SetSourceDatabases names others.
-//     ListClickHouseDataBase lists them with the databases that have a task
-//     on the instance, sorted, one page at a time; database_name keeps the
-//     names that contain it ("" keeps all). The checks answer 400
-//     CodeDatabaseNotFound for a database it does not list.
+//   - Source databases: WithSourceDatabases or Server.SetSourceDatabases
+//     names those of an instance. ListClickHouseDataBase lists them with
+//     the databases that have a task on the instance, sorted, one page at
+//     a time; database_name keeps the names that contain it ("" keeps
+//     all). CreateClickHouseDataBaseReplication, CheckClickHouseDataBaseConfig
+//     and CheckClickHouseTableConfig of a database it does not list answer
+//     the same 400 CodeSourceDatabaseNotFound (DBS.280128, "The database
+//     name does not exist."), and a refused create changes nothing. An
+//     instance whose source databases were not named has every database:
+//     create and the checks accept any name, and ListClickHouseDataBase
+//     shows DefaultSourceDatabases (and the databases of its tasks) as a
+//     sample, since it cannot list every name.
 //   - ListClickHouseDataBaseParameter answers the 11 documented parameters.
 //     CheckClickHouseDataBaseConfig judges every one of them, with the value
 //     given or its default: CheckSuccess when the value is one of its values

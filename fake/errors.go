@@ -23,12 +23,20 @@ const (
 	// CodeDatabaseNotFound (400): DeleteClickHouseDataBaseReplication of a
 	// database that has no synchronization task on the instance, and so
 	// ListClickHouseDataBaseReplicationConfig, UpdateClickHouseDataBaseConfig
-	// and DeleteClickHouseDataBaseConfig; CheckClickHouseDataBaseConfig and
-	// CheckClickHouseTableConfig of a database that ListClickHouseDataBase
-	// does not list for the instance. Huawei documents no code for this
-	// case; DBS.280292 is the error code of the examples in Huawei's
-	// definitions of these operations.
+	// and DeleteClickHouseDataBaseConfig. Huawei documents no code for this
+	// case. DBS.280292 is the error code of the ErrorRsp example in Huawei's
+	// definitions of these operations, whose error_msg there reads "invalid
+	// database user name" and which the DBS error code table documents as
+	// "Invalid username."; the fake keeps it because clients written
+	// against it (EnsureReplication among them) read it as "no task".
 	CodeDatabaseNotFound = "DBS.280292"
+	// CodeSourceDatabaseNotFound (400): CreateClickHouseDataBaseReplication,
+	// CheckClickHouseDataBaseConfig and CheckClickHouseTableConfig of a
+	// source database that ListClickHouseDataBase does not list for the
+	// instance (see WithSourceDatabases), the same answer in all three.
+	// DBS.280128 is "The database name does not exist." (400) in the DBS
+	// error code table of Huawei's relational database API reference.
+	CodeSourceDatabaseNotFound = "DBS.280128"
 	// CodeReplicationExists (400): CreateClickHouseDataBaseReplication of a
 	// database that already has a synchronization task on the instance.
 	// Huawei documents no code for this case; this one is the fake's.

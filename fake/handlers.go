@@ -25,6 +25,9 @@ func (a api) CreateClickHouseDataBaseReplication(_ context.Context, req CreateCl
 			ErrorCode: CodeReplicationExists, ErrorMsg: "The database already has a synchronization task on this instance.",
 		}}, nil
 	}
+	if errors.Is(err, errNoSource) {
+		return CreateClickHouseDataBaseReplication400JSONResponse{clientError(CodeSourceDatabaseNotFound, errNoSourceDatabase)}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

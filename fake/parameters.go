@@ -157,9 +157,9 @@ func parameterError(err error) ClientErrorJSONResponse {
 	return clientError(CodeInvalidParameter, "Parameter error: "+err.Error()+".")
 }
 
-// errNoSourceDatabase is the message of a check of a database the instance
-// does not list.
-const errNoSourceDatabase = "The database does not exist: ListClickHouseDataBase does not list it for this instance."
+// errNoSourceDatabase is the message of a create or a check of a database
+// the instance does not list (CodeSourceDatabaseNotFound).
+const errNoSourceDatabase = "The database name does not exist: ListClickHouseDataBase does not list it for this instance."
 
 func (a api) CheckClickHouseDataBaseConfig(_ context.Context, req CheckClickHouseDataBaseConfigRequestObject) (CheckClickHouseDataBaseConfigResponseObject, error) {
 	if req.Body == nil { // validation rejects a missing body; keep the handler total anyway
@@ -167,7 +167,7 @@ func (a api) CheckClickHouseDataBaseConfig(_ context.Context, req CheckClickHous
 	}
 	b := req.Body
 	if !a.s.store.knowsDatabase(req.InstanceID, b.SourceDatabaseName) {
-		return CheckClickHouseDataBaseConfig400JSONResponse{clientError(CodeDatabaseNotFound, errNoSourceDatabase)}, nil
+		return CheckClickHouseDataBaseConfig400JSONResponse{clientError(CodeSourceDatabaseNotFound, errNoSourceDatabase)}, nil
 	}
 	if err := checkScope(b.TableReplConfig); err != nil {
 		return CheckClickHouseDataBaseConfig400JSONResponse{parameterError(err)}, nil

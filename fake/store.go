@@ -31,6 +31,9 @@ func isDatabaseName(s string) bool {
 var (
 	errDuplicate = errors.New("the database already has a synchronization task on this instance")
 	errNotFound  = errors.New("the database has no synchronization task on this instance")
+	// errNoSource is the store's answer to a create of a database that
+	// ListClickHouseDataBase does not list for the instance.
+	errNoSource = errors.New("the source database does not exist on this instance")
 )
 
 type job struct {
@@ -204,6 +207,9 @@ func (st *store) create(instanceID, database string, source replicationSource) (
 	in := st.instance(instanceID)
 	if _, ok := in.byName[database]; ok {
 		return "", errDuplicate
+	}
+	if !st.hasDatabase(instanceID, database) {
+		return "", errNoSource
 	}
 	j := st.newJob("CreateClickHouseDataBaseReplication", instanceID)
 	in.add(&replication{database: database, job: j, source: source})

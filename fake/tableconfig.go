@@ -209,7 +209,7 @@ func (a api) CheckClickHouseTableConfig(_ context.Context, req CheckClickHouseTa
 	}
 	b := req.Body
 	if !a.s.store.knowsDatabase(req.InstanceID, b.SourceDatabaseName) {
-		return CheckClickHouseTableConfig400JSONResponse{clientError(CodeDatabaseNotFound, errNoSourceDatabase)}, nil
+		return CheckClickHouseTableConfig400JSONResponse{clientError(CodeSourceDatabaseNotFound, errNoSourceDatabase)}, nil
 	}
 	err := checkScope(b.TableReplConfig)
 	if err == nil {

@@ -404,7 +404,7 @@ func TestCheckDatabaseConfigAnswersEveryParameter(t *testing.T) {
 
 func TestCheckRefusals(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
+	s := newServer(t, fake.WithSourceDatabases(testInstance, fake.DefaultSourceDatabases()...))
 	dbCheck := instancePath(s, testInstance, "replication/database-check")
 	tableCheck := instancePath(s, testInstance, "replication/table-check")
 	const scope = `"table_repl_config":{"repl_type":"black_list","tables":[]}`
@@ -415,10 +415,10 @@ func TestCheckRefusals(t *testing.T) {
 		code             string
 		wantIn           string
 	}{
-		{"database check of an unknown database", dbCheck, checkBody(t, "nosuchdb", nil, ""), 400, fake.CodeDatabaseNotFound, "does not exist"},
+		{"database check of an unknown database", dbCheck, checkBody(t, "nosuchdb", nil, ""), 400, fake.CodeSourceDatabaseNotFound, "does not exist"},
 		{"table check of an unknown database", tableCheck,
 			`{"source_instance_id":"src0123","source_database_name":"nosuchdb","db_configs":[],"tables_configs":[],` + scope + `}`,
-			400, fake.CodeDatabaseNotFound, "does not exist"},
+			400, fake.CodeSourceDatabaseNotFound, "does not exist"},
 		{"parameter named twice", dbCheck,
 			head + `"db_configs":[{"param_name":"max_sync_threads","value":"1"},{"param_name":"max_sync_threads","value":"2"}],` + scope + `}`,
 			400, fake.CodeInvalidParameter, "max_sync_threads"},
