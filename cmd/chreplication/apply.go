@@ -91,11 +91,11 @@ interrupted (the jobs still running on the service are listed first).`,
 			path string
 		)
 		a.register(fs)
-		w.register(fs)
 		fs.StringVarP(&path, "file", "f", "", "`FILE` to apply, YAML or JSON; - reads standard input (required)")
 		prune := fs.Bool("prune", false, "also delete the replications of the file's instances that the file does not name")
 		dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
 		confirmWait := fs.Duration("confirm-wait", chreplication.DefaultConfirmWait, "after an answer that may have been lost, how long to keep looking at the list for its effect")
+		w.register(fs)
 		return func(ctx context.Context, c *cli) error {
 			if path == "" {
 				c.note(usageErrorf("missing -f FILE (- reads standard input)"))

@@ -132,12 +132,12 @@ Exit code 3 when the waited job ends Failed.`,
 			req chreplication.CreateReplicationRequest
 		)
 		a.register(fs)
-		w.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node receives the data (required)")
 		fs.StringVar(&req.SourceInstanceID, "source-instance-id", "", "`ID` of the GaussDB(for MySQL) instance to copy from (required)")
 		fs.StringVar(&req.SourceDatabase, "source-database", "", "`name` of the database to synchronise (required)")
 		fs.StringVar(&req.SourceNodeID, "source-node-id", "", "`ID` of the read replica to copy from (default: the primary node)")
 		doWait := fs.Bool("wait", false, "wait for the job to end, showing its progress")
+		w.register(fs)
 		return func(ctx context.Context, c *cli) error {
 			c.note(requireFlags("instance-id", *instanceID, "source-instance-id", req.SourceInstanceID, "source-database", req.SourceDatabase))
 			what := fmt.Sprintf("create the replication of database %q into instance %s", printable(req.SourceDatabase), printable(*instanceID))
@@ -169,10 +169,10 @@ Exit code 3 when the waited job ends Failed.`,
 			w waitFlags
 		)
 		a.register(fs)
-		w.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node holds the replication (required)")
 		database := fs.String("database", "", "`name` of the synchronised database (required)")
 		doWait := fs.Bool("wait", false, "wait for the job to end, showing its progress")
+		w.register(fs)
 		return func(ctx context.Context, c *cli) error {
 			c.note(requireFlags("instance-id", *instanceID, "database", *database))
 			what := fmt.Sprintf("delete the replication of database %q from instance %s", printable(*database), printable(*instanceID))
@@ -319,8 +319,8 @@ wait.`,
 			w waitFlags
 		)
 		a.register(fs)
-		w.register(fs)
 		jobID := fs.String("job-id", "", "`ID` of the job (required)")
+		w.register(fs)
 		return func(ctx context.Context, c *cli) error {
 			c.note(requireFlags("job-id", *jobID))
 			c.note(w.check())

@@ -536,8 +536,10 @@ func printHelp(w io.Writer, cc *cobra.Command) {
 		_ = tw.Flush()
 	}
 	own, shared := splitFlags(cc.Flags())
-	fmt.Fprint(w, "\nFlags:\n")
-	printFlags(w, own)
+	if len(own) > 0 {
+		fmt.Fprint(w, "\nFlags:\n")
+		printFlags(w, own)
+	}
 	if len(shared) > 0 {
 		fmt.Fprint(w, "\nAPI flags (every API command takes them):\n")
 		printFlags(w, shared)

@@ -753,7 +753,6 @@ Exit code 3 when the waited job ends Failed.`,
 			scopes scopeFlags
 		)
 		a.register(fs)
-		w.register(fs)
 		instanceID := fs.String("instance-id", "", "`ID` of the instance whose ClickHouse node holds the replication (required)")
 		fs.StringVar(&req.SourceInstanceID, "source-instance-id", "", "`ID` of the GaussDB(for MySQL) instance the replication copies from (required but with --cancel)")
 		fs.StringVar(&req.Database, "database", "", "`name` of the synchronised database (required)")
@@ -761,6 +760,7 @@ Exit code 3 when the waited job ends Failed.`,
 		scopes.register(fs, "copy")
 		cancel := fs.Bool("cancel", false, "stop the change of the table scope in progress instead")
 		doWait := fs.Bool("wait", false, "wait for the job to end, showing its progress")
+		w.register(fs)
 		return func(ctx context.Context, c *cli) error {
 			if *cancel {
 				return cancelScope(ctx, c, fs, &a, &w, *doWait, *instanceID, req.Database)
