@@ -206,7 +206,7 @@ func (s *Server) controlState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.setState(instance, database, st); err != nil {
-		writeError(w, http.StatusNotFound, CodeControlNotFound, "The "+err.Error()+".")
+		writeError(w, http.StatusNotFound, CodeControlNotFound, "There is "+err.Error()+".")
 		return
 	}
 	for _, x := range s.store.replications(instance) {

@@ -66,9 +66,9 @@ func TestControlState(t *testing.T) {
 			code, msg        string
 		}{
 			{"unknown database", statePath(testInstance, "sales"), `{"status":"normal"}`,
-				http.StatusNotFound, fake.CodeControlNotFound, `database "sales": no synchronization task on instance`},
+				http.StatusNotFound, fake.CodeControlNotFound, `There is no synchronization task of database "sales" on instance "` + testInstance + `".`},
 			{"unknown instance", statePath("otherinstance01", "shop"), `{"status":"normal"}`,
-				http.StatusNotFound, fake.CodeControlNotFound, `instance "otherinstance01"`},
+				http.StatusNotFound, fake.CodeControlNotFound, `There is no synchronization task on instance "otherinstance01".`},
 			{"not JSON", statePath(testInstance, "shop"), `{"status":`,
 				http.StatusBadRequest, fake.CodeControlInvalid, "the JSON ends too early"},
 			{"broken JSON", statePath(testInstance, "shop"), `{"status" "normal"}`,

@@ -85,11 +85,11 @@ func (st *store) setState(instanceID, database string, state ReplicationState) e
 	defer st.mu.Unlock()
 	in := st.instances[instanceID]
 	if in == nil || len(in.order) == 0 {
-		return fmt.Errorf("instance %q: %w on it", instanceID, ErrReplicationNotFound)
+		return fmt.Errorf("%w on instance %q", ErrReplicationNotFound, instanceID)
 	}
 	r := in.byName[database]
 	if r == nil {
-		return fmt.Errorf("database %q: %w on instance %q", database, ErrReplicationNotFound, instanceID)
+		return fmt.Errorf("%w of database %q on instance %q", ErrReplicationNotFound, database, instanceID)
 	}
 	r.state = &state
 	return nil

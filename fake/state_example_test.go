@@ -32,5 +32,5 @@ func ExampleServer_SetReplicationState() {
 	// Output:
 	// set: <nil>
 	// {"ext_text":null,"replications":[{"catchup_stage":"failed","percentage":"100","source_database":"shop","stage":"incremental","status":"abnormal","target_database":"shop"}],"total_count":1}
-	// fake: SetReplicationState: database "sales": no synchronization task on instance "54e42160670e48e789af7075e1efea1fin16"
+	// fake: SetReplicationState: no synchronization task of database "sales" on instance "54e42160670e48e789af7075e1efea1fin16"
 }

@@ -106,9 +106,9 @@ func TestSetReplicationStateRefused(t *testing.T) {
 		notFound           bool
 		wantMsg            string
 	}{
-		{"unknown instance", "otherinstance01", "shop", good, true, `instance "otherinstance01"`},
-		{"unknown database", testInstance, "sales", good, true, `database "sales"`},
-		{"database of no task but listed", testInstance, "orders", good, true, `database "orders"`},
+		{"unknown instance", "otherinstance01", "shop", good, true, `no synchronization task on instance "otherinstance01"`},
+		{"unknown database", testInstance, "sales", good, true, `no synchronization task of database "sales" on instance "` + testInstance + `"`},
+		{"database of no task but listed", testInstance, "orders", good, true, `no synchronization task of database "orders"`},
 		{"empty status", testInstance, "shop", fake.ReplicationState{Stage: fake.StageFull}, false, "status"},
 		{"percentage below 0", testInstance, "shop", fake.ReplicationState{Status: "normal", Percentage: -1}, false, "percentage"},
 		{"percentage above 100", testInstance, "shop", fake.ReplicationState{Status: "normal", Percentage: 101}, false, "percentage"},
