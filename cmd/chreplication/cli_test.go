@@ -1178,3 +1178,36 @@ func TestPollIntervalHelp(t *testing.T) {
 	assert.Regexp(t, `--poll-interval delay\s+shortest delay between two looks at the job while waiting: the job's progress predicts its end`, r.stdout)
 	assert.Contains(t, r.stdout, "doubles up to ten times it (at most 15s, unless this is longer)")
 }
+
+// TestVersionCompletionEnvironment checks the commands cobra brings and the
+// environment topic, said once instead of in every command's help.
+func TestVersionCompletionEnvironment(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := runCLI(t, nil, args...)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Regexp(t, `^chreplication `+regexp.QuoteMeta(chreplication.Version)+` \(go\S+ \S+/\S+\)\n$`, r.stdout)
+	}
+	for shell, want := range map[string]string{"bash": "# bash completion V2 for chreplication", "zsh": "#compdef chreplication", "fish": "complete -c chreplication", "powershell": "Register-ArgumentCompleter"} {
+		r := runCLI(t, nil, "completion", shell)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Contains(t, r.stdout, want, shell)
+	}
+	env := runCLI(t, nil, "help", "environment")
+	require.Equal(t, exitOK, env.code)
+	for _, v := range []string{"HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_SDK_ENDPOINT", "HUAWEICLOUD_SDK_RATE_LIMIT", "HUAWEICLOUD_IAM_DOMAIN", "HUAWEICLOUD_SDK_IAM_ENDPOINT", "Exit codes:"} {
+		assert.Contains(t, env.stdout, v)
+	}
+	r := runCLI(t, nil, "list", "--help")
+	require.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "see 'chreplication help environment'")
+	assert.NotContains(t, r.stdout, "HUAWEICLOUD_SDK_IAM_ENDPOINT", "the environment is described once, in its topic")
+	// The command's own flags come first, then the API flags.
+	own, api := strings.Index(r.stdout, "\nFlags:\n  --instance-id ID"), strings.Index(r.stdout, "\nAPI flags")
+	assert.True(t, own >= 0 && api > own, r.stdout)
+	r = runCLI(t, nil, "help")
+	assert.Contains(t, r.stdout, "\nHelp topics:\n  environment")
+	r = runCLI(t, nil, "help", "lsit")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `unknown command "lsit" (did you mean list or wait?)`)
+}
