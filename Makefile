@@ -94,9 +94,14 @@ deps-check:
 spec-check:
 	bash tools/spec/check.sh
 
-## bench: bench-interop, then the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
-bench: bench-interop
+## bench: bench-interop, bench-fleet, then the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
+bench: bench-interop bench-fleet
 	$(GO) run ./bench/cmd/benchratio -rounds 10 -benchtime 300ms -raw bench.out
+
+## bench-fleet: apply N instances × D databases through the fake's throttle (about 2.5 minutes); prints PASS/MISS per budget.
+.PHONY: bench-fleet
+bench-fleet:
+	$(GO) test -run '^$$' -bench '^BenchmarkFleet$$' -benchtime 1x -timeout 30m ./bench/
 
 ## bench-interop: the facade's AK/SK create call against the official SDK's, in rounds and interleaved.
 bench-interop:

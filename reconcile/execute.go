@@ -319,8 +319,11 @@ func (op *operation) follow(ctx context.Context) {
 	op.a.emit(Event{Kind: EventStarted, Change: *ch})
 	// The first look comes when the jobs seen so far were known to be
 	// still running, and a little later: most jobs have ended by then.
+	// Before any job was seen running, the first look waits the shortest
+	// interval: a new job has not ended at once (and may not be visible
+	// yet).
 	est := op.a.est.get()
-	if est > 0 && sleep(ctx, est-time.Since(op.accepted)) != nil {
+	if sleep(ctx, max(est, op.a.opts.PollInterval)-time.Since(op.accepted)) != nil {
 		return // still running
 	}
 	first := op.a.opts.PollInterval

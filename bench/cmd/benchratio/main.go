@@ -122,7 +122,7 @@ func run(ctx context.Context, rounds, scalingRounds int, benchtime, rawPath stri
 		rawOut = f
 	}
 	calls := []phase{
-		{binary: "bench", bench: ".", skip: "AllReplications|WaitJob|ClientOnly", benchtime: benchtime},
+		{binary: "bench", bench: ".", skip: "AllReplications|WaitJob|ClientOnly|Fleet", benchtime: benchtime},
 		{binary: "auth", bench: "^Benchmark(Sign|CachedToken)$", benchtime: benchtime},
 	}
 	scaling := phase{binary: "bench", bench: "AllReplications|ClientOnly", benchtime: benchtime}

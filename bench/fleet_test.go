@@ -1,0 +1,184 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/auth"
+	"github.com/gaussdb-tools/chreplication/fake"
+	"github.com/gaussdb-tools/chreplication/reconcile"
+)
+
+// fleet is one run of BenchmarkFleet: instances × databases to create
+// through a gateway that throttles beyond rate requests a second.
+type fleet struct {
+	instances, databases int
+	rate                 int
+	job, visibility      time.Duration
+}
+
+func (f fleet) String() string {
+	return fmt.Sprintf("%dx%d@%d", f.instances, f.databases, f.rate)
+}
+
+// fleets are the runs and their budgets (BENCHMARKS.md). Jobs take 2 s and
+// show after 0.5 s: long enough that waiting well matters, short enough
+// that the runs are bound by the request rate (the floor of 200×5 is
+// 2200 requests at 20 a second, 110 s).
+var fleets = []fleet{
+	{instances: 30, databases: 3, rate: 10, job: 2 * time.Second, visibility: 500 * time.Millisecond},
+	{instances: 200, databases: 5, rate: 20, job: 2 * time.Second, visibility: 500 * time.Millisecond},
+}
+
+// Budgets of BenchmarkFleet.
+const (
+	fleetMaxFloorRatio     = 1.5
+	fleetMaxThrottledShare = 0.10
+)
+
+// BenchmarkFleet applies a file of N instances × D databases, none of
+// which exists, against a fake whose gateway throttles beyond R requests
+// a second (fake.WithRateLimit), whose jobs take a few seconds
+// (fake.WithJobDuration), show after a delay (fake.WithJobVisibilityDelay)
+// and keep their instance busy (fake.WithOneOperationPerInstance). The
+// Applier's clients have a budget of R a second (chreplication.WithRateLimit).
+// It reports the time to converge (plan and apply), the requests the fake
+// saw per database, the share of them it throttled, and the floor: the
+// longer of the busiest instance's jobs one after the other and (creates +
+// one list per instance + one look per job) ÷ R. Each run is checked: every
+// task created exactly once (counted at the fake), time ≤ 1.5× the floor,
+// throttled ≤ 10% of the requests. Run it once: -benchtime 1x.
+func BenchmarkFleet(b *testing.B) {
+	for _, f := range fleets {
+		b.Run(f.String(), func(b *testing.B) {
+			for b.Loop() {
+				runFleet(b, f)
+			}
+		})
+	}
+}
+
+func runFleet(b *testing.B, f fleet) {
+	b.Helper()
+	const token = "fleet-token-0123456789"
+	srv, err := fake.NewServer(fake.WithToken(token), fake.WithRateLimit(f.rate),
+		fake.WithJobDuration(f.job), fake.WithJobVisibilityDelay(f.visibility),
+		fake.WithOneOperationPerInstance(), fake.WithRequestLogSize(1<<20))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+
+	var file strings.Builder
+	file.WriteString("replications:\n")
+	for i := range f.instances {
+		fmt.Fprintf(&file, "  - instance_id: fleet%04din16\n    source_instance_id: source%04din07\n    databases: [", i, i)
+		for d := range f.databases {
+			if d > 0 {
+				file.WriteString(", ")
+			}
+			fmt.Fprintf(&file, "db%d", d)
+		}
+		file.WriteString("]\n")
+	}
+	decl, err := reconcile.Parse("fleet.yaml", []byte(file.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := reconcile.New(reconcile.Options{
+		Endpoint:  srv.URL(),
+		ProjectID: srv.ProjectID(),
+		Client: func(endpoint, projectID string) (*chreplication.Client, error) {
+			return chreplication.NewClient(endpoint, chreplication.WithProjectID(projectID),
+				chreplication.WithAuth(auth.StaticToken(token)),
+				chreplication.WithRateLimit(float64(f.rate), 1))
+		},
+		Parallel:     f.instances,
+		PollInterval: f.job / 4,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(b.Context(), 20*time.Minute)
+	defer cancel()
+
+	began := time.Now()
+	plan, err := a.Plan(ctx, decl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := a.Apply(ctx, plan)
+	took := time.Since(began)
+
+	failed := 0
+	for _, ch := range out {
+		if ch.Result != reconcile.ResultDone {
+			failed++
+			if failed <= 3 {
+				b.Logf("%s %s: %s %v", ch.InstanceID, ch.Database, ch.Result, ch.Err)
+			}
+		}
+	}
+	// Counted at the fake: the creates it accepted, per database.
+	created := map[string]int{}
+	requests, throttled, looks := 0, 0, 0
+	for _, r := range srv.Requests() {
+		requests++
+		if r.Throttled {
+			throttled++
+		}
+		switch {
+		case r.Operation == "CreateClickHouseDataBaseReplication" && r.Status == http.StatusOK:
+			var body struct {
+				SourceDatabase string `json:"source_database"`
+			}
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				b.Fatalf("a create the fake accepted: %v", err)
+			}
+			created[r.Path+" "+body.SourceDatabase]++
+		case r.Operation == "ShowGaussMySqlJobInfo":
+			looks++
+		}
+	}
+	tasks := f.instances * f.databases
+	once := len(created) == tasks
+	for _, n := range created {
+		once = once && n == 1
+	}
+	listed := 0
+	for i := range f.instances {
+		listed += len(srv.Replications(fmt.Sprintf("fleet%04din16", i)))
+	}
+	once = once && listed == tasks && failed == 0
+
+	serial := time.Duration(f.databases) * f.job
+	byRate := time.Duration(float64(tasks+f.instances+tasks) / float64(f.rate) * float64(time.Second))
+	floor := max(serial, byRate)
+	ratio := took.Seconds() / floor.Seconds()
+	share := float64(throttled) / float64(requests)
+
+	b.ReportMetric(took.Seconds(), "s-converge")
+	b.ReportMetric(floor.Seconds(), "s-floor")
+	b.ReportMetric(ratio, "x-floor")
+	b.ReportMetric(float64(requests)/float64(tasks), "req/db")
+	b.ReportMetric(float64(looks)/float64(tasks), "looks/job")
+	b.ReportMetric(100*share, "%throttled")
+	verdict := func(ok bool) string {
+		if ok {
+			return "PASS"
+		}
+		return "MISS"
+	}
+	b.Logf("%s: %d tasks in %v (floor %v: jobs one after the other %v, requests at %d/s %v): %.2f× the floor [%s ≤ %.1f×]",
+		f, tasks, took.Round(100*time.Millisecond), floor.Round(100*time.Millisecond), serial, f.rate, byRate.Round(100*time.Millisecond),
+		ratio, verdict(ratio <= fleetMaxFloorRatio), fleetMaxFloorRatio)
+	b.Logf("%s: %d requests, %.2f a database (%.2f looks a job), %d throttled (%.1f%%) [%s ≤ %.0f%%]; created exactly once: %d of %d at the fake, %d listed, %d not done [%s]",
+		f, requests, float64(requests)/float64(tasks), float64(looks)/float64(tasks), throttled, 100*share,
+		verdict(share <= fleetMaxThrottledShare), 100*fleetMaxThrottledShare, len(created), tasks, listed, failed, verdict(once))
+}
