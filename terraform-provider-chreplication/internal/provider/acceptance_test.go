@@ -130,6 +130,20 @@ func checkListed(srv *fake.Server, want ...string) resource.TestCheckFunc {
 	}
 }
 
+// checkNoSecret checks that no attribute in the state holds secret.
+func checkNoSecret(secret string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for name, r := range s.RootModule().Resources {
+			for k, v := range r.Primary.Attributes {
+				if strings.Contains(v, secret) {
+					return fmt.Errorf("%s.%s holds a credential", name, k)
+				}
+			}
+		}
+		return nil
+	}
+}
+
 // checkOK checks how many requests of op the fake answered 200.
 func checkOK(srv *fake.Server, op string, want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
@@ -173,6 +187,7 @@ func TestAccReplicationLifecycle(t *testing.T) {
 					resource.TestCheckResourceAttr(res, "table_scope.tables.#", "0"),
 					checkListed(srv, "sales"),
 					checkOK(srv, opCreate, 1),
+					checkNoSecret(srv.Token()),
 				),
 			},
 			{
@@ -481,6 +496,7 @@ data "chreplication_database_parameters" "all" {
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
+				checkNoSecret(sk),
 				resource.TestCheckResourceAttr("data.chreplication_replications.all", "replications.#", "1"),
 				resource.TestCheckResourceAttr("data.chreplication_replications.all", "replications.0.database", "shop"),
 				resource.TestCheckResourceAttr("data.chreplication_replications.all", "replications.0.status", "normal"),
