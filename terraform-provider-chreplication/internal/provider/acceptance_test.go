@@ -376,10 +376,12 @@ func deleteOutside(t *testing.T, srv *fake.Server, database string) {
 // TestAccReplicationFailedJob: a create whose job ends Failed is an error
 // at once, with the service's reason; the task is tainted and the next
 // apply replaces it. A task the service shows as abnormal keeps its state
-// and shows it in status.
+// and shows it in status. A failed scope change is an error too, and the
+// next apply sends it again.
 func TestAccReplicationFailedJob(t *testing.T) {
 	srv := accServer(t)
 	cfg := replicationConfig(srv, "sales", "")
+	scoped := replicationConfig(srv, "sales", `{ mode = "black_list", tables = ["tmp"] }`)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { accPreCheck(t) },
 		ProtoV6ProviderFactories: accFactories(srv, nil),
@@ -419,6 +421,24 @@ func TestAccReplicationFailedJob(t *testing.T) {
 				// An abnormal task is no reason for a change.
 				Config:           cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// A scope change whose job fails is an error; the state keeps
+				// the tables the task still has, so the next apply tries again.
+				PreConfig:   func() { srv.FailNextJob("Table tmp is being altered.") },
+				Config:      scoped,
+				ExpectError: regexp.MustCompile(`(?s)table scope change of database "sales".*failed.*Table\s+tmp\s+is\s+being\s+altered`),
+			},
+			{
+				Config: scoped,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkScope(srv, "sales", false, "tmp"),
+					checkOK(srv, opScope, 2),
+				),
 			},
 		},
 	})
@@ -470,12 +490,13 @@ resource "chreplication_replication" "r" {
 }
 
 // TestAccDataSources reads the three data sources, with AK/SK credentials
-// from the variables of Huawei Cloud's own provider.
+// from the variables of Huawei Cloud's own provider and a rate limit.
 func TestAccDataSources(t *testing.T) {
 	srv := accServer(t)
 	require.NoError(t, srv.AddReplication(accInstance, "shop"))
 	ak, sk := srv.AccessKey()
-	cfg := providerBlock(srv) + fmt.Sprintf(`
+	// The provider's rate limit is accepted (its pacing is the client's, tested there).
+	cfg := strings.Replace(providerBlock(srv), "}", "  rate_limit = 50\n}", 1) + fmt.Sprintf(`
 data "chreplication_replications" "all" {
   instance_id = %[1]q
 }
