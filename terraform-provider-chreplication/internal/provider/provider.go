@@ -41,10 +41,11 @@ var hwAliases = map[string]string{
 	auth.EnvAccessKey:     "HW_ACCESS_KEY",
 	auth.EnvSecretKey:     "HW_SECRET_KEY",
 	auth.EnvSecurityToken: "HW_SECURITY_TOKEN",
+	auth.EnvAuthToken:     "HW_AUTH_TOKEN",
 	auth.EnvProjectID:     "HW_PROJECT_ID",
 	auth.EnvRegion:        "HW_REGION_NAME",
 	auth.EnvIAMUser:       "HW_USER_NAME",
-	auth.EnvIAMPassword:   "HW_PASSWORD",
+	auth.EnvIAMPassword:   "HW_USER_PASSWORD",
 	auth.EnvIAMDomain:     "HW_DOMAIN_NAME",
 }
 
@@ -101,7 +102,7 @@ func (p *chProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 			"or `HUAWEICLOUD_AUTH_TOKEN`, or `HUAWEICLOUD_IAM_USER`, `HUAWEICLOUD_IAM_PASSWORD` and `HUAWEICLOUD_IAM_DOMAIN` " +
 			"(optionally `HUAWEICLOUD_SDK_IAM_ENDPOINT`), as the `chreplication` CLI reads them. " +
 			"The variables of Huawei Cloud's own provider stand in for them when they are not set: " +
-			"`HW_ACCESS_KEY`, `HW_SECRET_KEY`, `HW_SECURITY_TOKEN`, `HW_USER_NAME`, `HW_PASSWORD`, `HW_DOMAIN_NAME`, " +
+			"`HW_ACCESS_KEY`, `HW_SECRET_KEY`, `HW_SECURITY_TOKEN`, `HW_AUTH_TOKEN`, `HW_USER_NAME`, `HW_USER_PASSWORD`, `HW_DOMAIN_NAME`, " +
 			"`HW_REGION_NAME` and `HW_PROJECT_ID`.",
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{

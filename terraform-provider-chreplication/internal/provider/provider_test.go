@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -51,12 +52,14 @@ func TestLookupAliases(t *testing.T) {
 		{"huaweicloud variables", env{auth.EnvAccessKey: "AK1", auth.EnvSecretKey: "SK1", auth.EnvProjectID: "p1", auth.EnvRegion: "r1"},
 			map[string]string{auth.EnvAccessKey: "AK1", auth.EnvSecretKey: "SK1", auth.EnvProjectID: "p1", auth.EnvRegion: "r1"}},
 		{"huawei provider variables stand in", env{"HW_ACCESS_KEY": "AK2", "HW_SECRET_KEY": "SK2", "HW_SECURITY_TOKEN": "ST2", "HW_PROJECT_ID": "p2", "HW_REGION_NAME": "r2",
-			"HW_USER_NAME": "u", "HW_PASSWORD": "pw", "HW_DOMAIN_NAME": "d"},
+			"HW_USER_NAME": "u", "HW_USER_PASSWORD": "pw", "HW_DOMAIN_NAME": "d"},
 			map[string]string{auth.EnvAccessKey: "AK2", auth.EnvSecretKey: "SK2", auth.EnvSecurityToken: "ST2", auth.EnvProjectID: "p2", auth.EnvRegion: "r2",
 				auth.EnvIAMUser: "u", auth.EnvIAMPassword: "pw", auth.EnvIAMDomain: "d"}},
 		{"huaweicloud variables win", env{auth.EnvAccessKey: "AK1", "HW_ACCESS_KEY": "AK2", auth.EnvProjectID: " ", "HW_PROJECT_ID": "p2"},
 			map[string]string{auth.EnvAccessKey: "AK1", auth.EnvProjectID: "p2"}},
-		{"no alias for the token", env{"HW_AUTH_TOKEN": "x"}, map[string]string{auth.EnvAuthToken: ""}},
+		{"token", env{"HW_AUTH_TOKEN": "t2"}, map[string]string{auth.EnvAuthToken: "t2"}},
+		{"no alias for other variables", env{"HW_AUTH_URL": "https://iam.example.com/v3", "HW_PASSWORD": "x"},
+			map[string]string{auth.EnvIAMEndpoint: "", auth.EnvIAMPassword: ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,4 +128,43 @@ func TestNewClientNoCredentialsWraps(t *testing.T) {
 	assert.ErrorIs(t, err, auth.ErrNoCredentials)
 	var inv *chreplication.InvalidRequestError
 	assert.False(t, errors.As(err, &inv))
+}
+
+// TestCredentialsFromHWVariables: each way of Huawei's provider's variables
+// authenticates against the fake.
+func TestCredentialsFromHWVariables(t *testing.T) {
+	t.Parallel()
+	srv := accServer(t)
+	ak, sk := srv.AccessKey()
+	domain, user, password := srv.IAMUser()
+	tests := []struct {
+		name       string
+		env        env
+		authHeader string
+	}{
+		{"token", env{"HW_AUTH_TOKEN": srv.Token()}, "X-Auth-Token"},
+		{"AK/SK", env{"HW_ACCESS_KEY": ak, "HW_SECRET_KEY": sk}, "Authorization"},
+		{"IAM password", env{"HW_USER_NAME": user, "HW_USER_PASSWORD": password, "HW_DOMAIN_NAME": domain,
+			auth.EnvIAMEndpoint: srv.IAMEndpoint()}, "X-Auth-Token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.env["HW_PROJECT_ID"] = srv.ProjectID()
+			c, err := (&chProvider{version: "test", getenv: tt.env.get}).newClient(providerModel{Endpoint: types.StringValue(srv.URL())})
+			require.NoError(t, err)
+			instance := "inst" + strings.NewReplacer(" ", "", "/", "").Replace(tt.name) // one instance per way
+			_, err = c.ListReplications(t.Context(), instance, chreplication.ListOptions{})
+			require.NoError(t, err)
+			found := false
+			for _, r := range srv.Requests() {
+				if r.Operation == "ListClickHouseDataBaseReplication" && strings.Contains(r.Path, "/"+instance+"/") {
+					found = true
+					assert.Equal(t, tt.authHeader, r.AuthHeader)
+					assert.True(t, r.Authenticated)
+				}
+			}
+			assert.True(t, found, "the fake saw no list of %s", instance)
+		})
+	}
 }
