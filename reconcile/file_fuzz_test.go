@@ -1,4 +1,4 @@
-package main
+package reconcile
 
 import (
 	"bytes"
@@ -16,26 +16,28 @@ import (
 	"github.com/gaussdb-tools/chreplication"
 )
 
-// canonicalApplyFile writes targets back as an apply file (one entry per
-// wanted replication, and one with no databases for an instance that wants
-// none), in JSON or in YAML.
-func canonicalApplyFile(t *testing.T, targets []*target, asJSON bool) []byte {
+// canonicalApplyFile writes a declaration back as an apply file (one
+// entry per wanted replication, and one with no databases for an instance
+// that wants none), in JSON or in YAML.
+func canonicalApplyFile(t *testing.T, d *Declaration, asJSON bool) []byte {
 	t.Helper()
 	type entry struct {
 		InstanceID       string   `json:"instance_id" yaml:"instance_id"`
 		SourceInstanceID string   `json:"source_instance_id" yaml:"source_instance_id"`
 		SourceNodeID     string   `json:"source_node_id,omitempty" yaml:"source_node_id,omitempty"`
 		Databases        []string `json:"databases" yaml:"databases"`
+		ProjectID        string   `json:"project_id,omitempty" yaml:"project_id,omitempty"`
+		Endpoint         string   `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
 	}
 	file := struct {
 		Replications []entry `json:"replications" yaml:"replications"`
 	}{Replications: []entry{}}
-	for _, tg := range targets {
-		if len(tg.wanted) == 0 {
-			file.Replications = append(file.Replications, entry{InstanceID: tg.instanceID, SourceInstanceID: "s", Databases: []string{}})
+	for _, tg := range d.Targets {
+		if len(tg.Replications) == 0 {
+			file.Replications = append(file.Replications, entry{InstanceID: tg.InstanceID, SourceInstanceID: "s", Databases: []string{}, ProjectID: tg.ProjectID, Endpoint: tg.Endpoint})
 		}
-		for _, w := range tg.wanted {
-			file.Replications = append(file.Replications, entry{tg.instanceID, w.SourceInstanceID, w.SourceNodeID, []string{w.SourceDatabase}})
+		for _, w := range tg.Replications {
+			file.Replications = append(file.Replications, entry{tg.InstanceID, w.SourceInstanceID, w.SourceNodeID, []string{w.SourceDatabase}, tg.ProjectID, tg.Endpoint})
 		}
 	}
 	var out []byte
@@ -51,11 +53,11 @@ func canonicalApplyFile(t *testing.T, targets []*target, asJSON bool) []byte {
 	return out
 }
 
-// sameTargets reports whether two plans name the same instances, in the
-// same order, with the same replications.
-func sameTargets(a, b []*target) bool {
-	return slices.EqualFunc(a, b, func(x, y *target) bool {
-		return x.instanceID == y.instanceID && slices.Equal(x.wanted, y.wanted)
+// sameTargets reports whether two declarations name the same instances, in
+// the same order, with the same replications.
+func sameTargets(a, b *Declaration) bool {
+	return slices.EqualFunc(a.Targets, b.Targets, func(x, y Target) bool {
+		return x.InstanceID == y.InstanceID && x.ProjectID == y.ProjectID && x.Endpoint == y.Endpoint && slices.Equal(x.Replications, y.Replications)
 	})
 }
 
@@ -96,7 +98,7 @@ func genericCounts(data []byte) (entries, databases int, ok bool) {
 var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F][0-9a-fA-F]{2}`)
 
 // FuzzApplyFile reads any bytes as an apply file and checks the verdict:
-// either an *invalidFileError whose text is printable and lists at most
+// either an *InvalidFileError whose text is printable and lists at most
 // maxFileProblems problems (and a count of the rest), or a plan in which
 // every instance, source instance and node ID and every database name
 // passes the client's own checks, no database is named twice for one
@@ -106,7 +108,11 @@ var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F][0-9a-fA-F]{2}`)
 // refuses, is not silently dropped from JSON. Never a panic.
 func FuzzApplyFile(f *testing.F) {
 	for _, s := range []string{
-		twoInstances,
+		"replications:\n  - instance_id: 54e42160670e48e789af7075e1efea1fin16\n    source_instance_id: ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07\n    databases: [shop, sales]\n" +
+			"  - instance_id: 0f1e2d3c4b5a49788796a5b4c3d2e1f0in16\n    source_instance_id: ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07\n    databases:\n      - ventes été\n",
+		"replications:\n  - instance_id: i1\n    source_instance_id: s1\n    databases: [a]\n    project_id: p1\n    region: cn-north-4\n" +
+			"  - instance_id: i1\n    source_instance_id: s1\n    databases: [a]\n    endpoint: http://127.0.0.1:8080/\n",
+		"replications:\n  - instance_id: i1\n    source_instance_id: s1\n    databases: [a]\n    region: cn-north-4\n    endpoint: https://x\n",
 		"replications:\n  - instance_id: 54e42160670e48e789af7075e1efea1fin16\n    source_instance_id: ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07\n" +
 			"    source_node_id: \"\"            # optional\n    databases: [shop, sales]\n",
 		`{"replications":[{"instance_id":"54e42160670e48e789af7075e1efea1fin16","source_instance_id":"ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07","databases":["shop","ventes été"]}]}`,
@@ -135,11 +141,11 @@ func FuzzApplyFile(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		targets, err := parseApplyFile("fuzz.yaml", data)
+		targets, err := Parse("fuzz.yaml", data)
 		if err != nil {
-			var ife *invalidFileError
-			if !errors.As(err, &ife) || len(ife.problems) == 0 || len(ife.problems) > maxFileProblems+1 {
-				t.Fatalf("not an *invalidFileError listing 1 to %d problems: %v", maxFileProblems+1, err)
+			var ife *InvalidFileError
+			if !errors.As(err, &ife) || len(ife.Problems) == 0 || len(ife.Problems) > maxFileProblems+1 {
+				t.Fatalf("not an *InvalidFileError listing 1 to %d problems: %v", maxFileProblems+1, err)
 			}
 			if msg := err.Error(); !utf8.ValidString(msg) || strings.ContainsFunc(msg, unicode.IsControl) {
 				t.Fatalf("the error is not printable: %q", msg)
@@ -150,18 +156,19 @@ func FuzzApplyFile(f *testing.F) {
 			return
 		}
 
-		seen := map[string]bool{}
-		for _, tg := range targets {
-			if seen[tg.instanceID] {
-				t.Fatalf("instance %q planned twice", tg.instanceID)
+		seen := map[placeKey]bool{}
+		for _, tg := range targets.Targets {
+			k := placeKey{tg.Endpoint, tg.ProjectID, tg.InstanceID}
+			if seen[k] {
+				t.Fatalf("instance %q planned twice", tg.InstanceID)
 			}
-			seen[tg.instanceID] = true
-			if err := chreplication.ValidateID(tg.instanceID); err != nil {
+			seen[k] = true
+			if err := chreplication.ValidateID(tg.InstanceID); err != nil {
 				t.Fatalf("planned an invalid instance ID: %v", err)
 			}
 			dbs := map[string]bool{}
-			for _, w := range tg.wanted {
-				if err := chreplication.ValidateReplication(tg.instanceID, w); err != nil {
+			for _, w := range tg.Replications {
+				if err := chreplication.ValidateReplication(tg.InstanceID, w); err != nil {
 					t.Fatalf("planned a replication the client refuses: %v", err)
 				}
 				if err := chreplication.ValidateDatabaseName(w.SourceDatabase); err != nil {
@@ -173,7 +180,7 @@ func FuzzApplyFile(f *testing.F) {
 					}
 				}
 				if dbs[w.SourceDatabase] {
-					t.Fatalf("database %q planned twice for instance %q", w.SourceDatabase, tg.instanceID)
+					t.Fatalf("database %q planned twice for instance %q", w.SourceDatabase, tg.InstanceID)
 				}
 				dbs[w.SourceDatabase] = true
 			}
@@ -181,8 +188,8 @@ func FuzzApplyFile(f *testing.F) {
 
 		// Every database of the file is in the plan.
 		planned := 0
-		for _, tg := range targets {
-			planned += len(tg.wanted)
+		for _, tg := range targets.Targets {
+			planned += len(tg.Replications)
 		}
 		if _, n, ok := genericCounts(data); !ok || n != planned {
 			t.Fatalf("the file names %d databases (read: %v), the plan %d", n, ok, planned)
@@ -190,7 +197,7 @@ func FuzzApplyFile(f *testing.F) {
 
 		// The plan reads back the same from its own JSON and YAML.
 		for _, asJSON := range []bool{true, false} {
-			back, err := parseApplyFile("canonical", canonicalApplyFile(t, targets, asJSON))
+			back, err := Parse("canonical", canonicalApplyFile(t, targets, asJSON))
 			if err != nil || !sameTargets(targets, back) {
 				t.Fatalf("the plan written back (JSON %v) reads otherwise: %v", asJSON, err)
 			}
@@ -200,13 +207,13 @@ func FuzzApplyFile(f *testing.F) {
 		// surrogate escape, which JSON reads as U+FFFD and YAML refuses).
 		trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 		if trimmed[0] == '{' && !surrogateEscape.Match(trimmed) {
-			var spec applySpec
+			var spec fileSpec
 			dec := yaml.NewDecoder(bytes.NewReader(trimmed))
 			dec.KnownFields(true)
 			if err := dec.Decode(&spec); err != nil {
 				t.Fatalf("a JSON file accepted that YAML refuses: %v", err)
 			}
-			asYAML, problems := checkApplySpec(&spec)
+			asYAML, problems := check(&spec, locator{})
 			if len(problems) > 0 || !sameTargets(targets, asYAML) {
 				t.Fatalf("a JSON file that means otherwise read as YAML: %q", problems)
 			}

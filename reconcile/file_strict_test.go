@@ -1,4 +1,4 @@
-package main
+package reconcile
 
 import (
 	"testing"
@@ -24,8 +24,8 @@ func TestApplyFileRefusesWhatDecodersPassOver(t *testing.T) {
 		"YAML null key in an entry":         "replications:\n  - instance_id: i1\n    source_instance_id: s1\n    databases: [a]\n    null: {prune: true}\n",
 		"YAML anchored empty key":           "&a : 0\nreplications: []\n",
 	} {
-		_, err := parseApplyFile("f.yaml", []byte(file))
-		var ife *invalidFileError
+		_, err := Parse("f.yaml", []byte(file))
+		var ife *InvalidFileError
 		require.ErrorAs(t, err, &ife, name)
 	}
 	// The same shapes spelled right are accepted.
@@ -33,9 +33,9 @@ func TestApplyFileRefusesWhatDecodersPassOver(t *testing.T) {
 		"JSON": `{"replications":[{` + entry + `,"databases":["a","b"]}]}`,
 		"YAML": "replications:\n  - instance_id: i1\n    source_instance_id: s1\n    databases: [a, b]\n",
 	} {
-		targets, err := parseApplyFile("f", []byte(file))
+		d, err := Parse("f", []byte(file))
 		require.NoError(t, err, name)
-		require.Len(t, targets, 1, name)
-		assert.Len(t, targets[0].wanted, 2, name)
+		require.Len(t, d.Targets, 1, name)
+		assert.Len(t, d.Targets[0].Replications, 2, name)
 	}
 }

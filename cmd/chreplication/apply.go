@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,24 +15,26 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/auth"
+	"github.com/gaussdb-tools/chreplication/reconcile"
 )
 
 // Actions and results of apply's changes, as the JSON document spells them.
 const (
-	actionCreate = "create"
-	actionDelete = "delete"
-	actionNone   = "none"
+	actionCreate = string(reconcile.ActionCreate)
+	actionDelete = string(reconcile.ActionDelete)
+	actionNone   = string(reconcile.ActionNone)
 
-	resultDone     = "done"
-	resultPlanned  = "planned"
-	resultFailed   = "failed"
-	resultAbnormal = "abnormal"
+	resultDone     = string(reconcile.ResultDone)
+	resultPlanned  = string(reconcile.ResultPlanned)
+	resultFailed   = string(reconcile.ResultFailed)
+	resultAbnormal = string(reconcile.ResultAbnormal)
+	resultRunning  = string(reconcile.ResultRunning)
 )
 
-// applyAttempts is how many times apply tries one change whose outcome an
-// error left open (a lost answer the list did not settle, a busy or failing
-// service). Each try looks at the list first, so a task is never created
-// twice.
+// applyAttempts is how many times apply tries a change that failed with an
+// error that may pass (a 5xx, a network error). Lost answers, throttling
+// and a busy instance are tried again for as long as --timeout allows.
 const applyAttempts = 3
 
 var applyCmd = &command{
@@ -65,12 +66,21 @@ File:
       source_instance_id: ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07 # the GaussDB(for MySQL) instance
       source_node_id: ""                                       # optional: a read replica
       databases: [shop, sales]                                 # [] for none (with --prune: delete all)
+      project_id: 0123456789abcdef0123456789abcdef             # optional (default: --project-id)
+      region: cn-north-4                                       # optional, or endpoint: URL (default: --endpoint, --region)
+
+Each (endpoint, project) pair of the file has its own client, with the
+credentials of the environment scoped to its project and its own
+--rate-limit budget. A lost answer, a throttled request and a busy instance
+never make apply give up on a database while --timeout allows.
 
 Output: the plan, what happened and a summary. With --output json, one
 document: {"changes": [{"instance_id", "database", "action" (create, delete,
-none), "job_id", "result" (done, planned, failed, abnormal), "error"}]}
+none), "job_id", "result" (done, planned, failed, abnormal, running), "error"}]}
 ("job_id_lost": true when a create's or delete's answer was lost and the list
-showed it done); progress and the plan go to stderr.
+showed it done; "running": the job was still running when apply was
+interrupted or timed out; "project_id" and "endpoint" when the file gives
+another place than the flags); progress and the plan go to stderr.
 Exit codes: 0 the service matches the file; 1 an API or network error left
 it unlike the file; 2 usage error or invalid file (nothing sent); 3 a job
 ended Failed or a task is abnormal (and no error of kind 1); 130
@@ -111,16 +121,14 @@ interrupted (the jobs still running on the service are listed first).`,
 			if err != nil {
 				return err
 			}
-			targets, err := parseApplyFile(name, data)
+			decl, err := parseApplyFile(name, data)
 			if err != nil {
 				return err
 			}
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
-				ap := &applier{
-					cli: c, a: &a, client: client, targets: targets,
-					prune: *prune, dryRun: *dryRun,
-					ensure: []chreplication.EnsureOption{chreplication.WithConfirmWait(*confirmWait)},
-					poll:   w.poll,
+				ap := &applyRun{
+					cli: c, a: &a, client: client, decl: decl,
+					prune: *prune, dryRun: *dryRun, confirmWait: *confirmWait, poll: w.poll,
 				}
 				return ap.run(ctx)
 			})
@@ -132,27 +140,27 @@ interrupted (the jobs still running on the service are listed first).`,
 type change struct {
 	InstanceID string `json:"instance_id"`
 	Database   string `json:"database"`
-	Action     string `json:"action"`
-	JobID      string `json:"job_id"`
-	JobIDLost  bool   `json:"job_id_lost,omitempty"`
-	Result     string `json:"result"`
-	Error      string `json:"error"`
+	// ProjectID and Endpoint are set when the file puts the instance in
+	// another project or on another endpoint than the flags' and the
+	// environment's.
+	ProjectID string `json:"project_id,omitempty"`
+	Endpoint  string `json:"endpoint,omitempty"`
+	Action    string `json:"action"`
+	JobID     string `json:"job_id"`
+	JobIDLost bool   `json:"job_id_lost,omitempty"`
+	Result    string `json:"result"`
+	Error     string `json:"error"`
 
-	req       chreplication.CreateReplicationRequest
 	jobFailed bool // Result failed because the job ended Failed
-	running   bool // a job was started and was not seen to end
 	mayRun    bool // a request whose answer was lost may have started a job
-	took      time.Duration
 }
 
 func (ch *change) label() string {
-	return fmt.Sprintf("%s %s on %s", ch.Action, quoteName(ch.Database), printable(ch.InstanceID))
+	return changeLabel(ch.Action, ch.Database, ch.InstanceID)
 }
 
-// fail records err as the change's outcome.
-func (ch *change) fail(err error) {
-	ch.Result = resultFailed
-	ch.Error = oneLine(err)
+func changeLabel(action, db, instanceID string) string {
+	return fmt.Sprintf("%s %s on %s", action, quoteName(db), printable(instanceID))
 }
 
 // applyDoc is apply's JSON document.
@@ -160,27 +168,31 @@ type applyDoc struct {
 	Changes []*change `json:"changes"`
 }
 
-// applier carries one apply out.
-type applier struct {
-	cli     *cli
-	a       *apiFlags
-	client  *chreplication.Client
-	targets []*target
-	prune   bool
-	dryRun  bool
-	ensure  []chreplication.EnsureOption
-	poll    time.Duration
+// applyRun is one apply: the file, the flags' client and what to draw.
+type applyRun struct {
+	cli         *cli
+	a           *apiFlags
+	client      *chreplication.Client // the client of the flags' place
+	decl        *reconcile.Declaration
+	prune       bool
+	dryRun      bool
+	confirmWait time.Duration
+	poll        time.Duration
 
 	board *board
+	mu    sync.Mutex
+	lines map[changeKey]int    // a change's line on the board
+	verbs map[changeKey]string // a change's planned action
 }
 
-// plan is the changes of one instance.
-type instancePlan struct {
-	instanceID string
-	changes    []*change
+// changeKey names a change among those of one apply.
+type changeKey struct{ endpoint, projectID, instanceID, database string }
+
+func keyOf(ch reconcile.Change) changeKey {
+	return changeKey{ch.Endpoint, ch.ProjectID, ch.InstanceID, ch.Database}
 }
 
-func (ap *applier) run(ctx context.Context) error {
+func (ap *applyRun) run(ctx context.Context) error {
 	began := time.Now()
 	// Text for people goes to stdout, or to stderr when stdout carries the
 	// JSON document.
@@ -188,13 +200,34 @@ func (ap *applier) run(ctx context.Context) error {
 	if ap.a.output == outputJSON {
 		info = ap.cli.stderr
 	}
-	plans := ap.plan(ctx)
-	var all []*change
-	for _, p := range plans {
-		all = append(all, p.changes...)
+	confirmWait := ap.confirmWait
+	if confirmWait == 0 {
+		confirmWait = -1 // look once
 	}
+	eng, err := reconcile.New(reconcile.Options{
+		Client:       ap.clientFor,
+		Endpoint:     ap.client.Endpoint(),
+		ProjectID:    ap.client.ProjectID(),
+		Prune:        ap.prune,
+		ConfirmWait:  confirmWait,
+		PollInterval: ap.poll,
+		MaxAttempts:  applyAttempts,
+		OnEvent:      ap.event,
+	})
+	if err != nil {
+		return err
+	}
+	plan, err := eng.Plan(ctx, ap.decl)
+	if err != nil {
+		return err // a client of the file's places could not be made: nothing was sent
+	}
+	ap.lines, ap.verbs = map[changeKey]int{}, map[changeKey]string{}
+	for _, ch := range plan.Changes {
+		ap.verbs[keyOf(ch)] = string(ch.Action)
+	}
+	results := plan.Changes
 	if ctx.Err() == nil {
-		printPlan(info, plans, ap.dryRun)
+		printPlan(info, plan, ap.dryRun)
 	}
 	if !ap.dryRun && ctx.Err() == nil {
 		ap.board = newBoard(info, ap.cli.stderr)
@@ -204,16 +237,13 @@ func (ap *applier) run(ctx context.Context) error {
 			ap.cli.events.through(ap.board.note)
 			defer ap.cli.events.through(nil)
 		}
-		var wg sync.WaitGroup
-		for _, p := range plans {
-			wg.Go(func() { ap.carryOut(ctx, p) })
-		}
-		wg.Wait()
+		results = eng.Apply(ctx, plan)
+	}
+	all := make([]*change, 0, len(results))
+	for _, rc := range results {
+		all = append(all, ap.toChange(ctx, rc))
 	}
 	if ap.a.output == outputJSON {
-		if all == nil {
-			all = []*change{}
-		}
 		if err := writeJSON(ap.cli.stdout, applyDoc{Changes: all}); err != nil {
 			return err
 		}
@@ -223,254 +253,118 @@ func (ap *applier) run(ctx context.Context) error {
 	return ap.outcome(ctx, all)
 }
 
-// plan lists every instance of the file, in parallel, and works out its
-// changes. A list that fails makes the instance's changes failed ones.
-func (ap *applier) plan(ctx context.Context) []*instancePlan {
-	plans := make([]*instancePlan, len(ap.targets))
-	var wg sync.WaitGroup
-	for i, t := range ap.targets {
-		wg.Go(func() { plans[i] = ap.planInstance(ctx, t) })
+// clientFor is the engine's reconcile.ClientFunc: the flags' client for
+// their place, and for another place of the file a client made the same way
+// with that project and endpoint (its credentials scoped to the project,
+// its own --rate-limit budget).
+func (ap *applyRun) clientFor(endpoint, projectID string) (*chreplication.Client, error) {
+	if endpoint == strings.TrimRight(ap.client.Endpoint(), "/") && projectID == ap.client.ProjectID() {
+		return ap.client, nil
 	}
-	wg.Wait()
-	return plans
+	a, getenv := ap.a, ap.cli.getenv
+	creds, err := auth.FromLookup(a.credentialsLookup(getenv, projectID))
+	if err != nil {
+		return nil, usageErrorf("credentials of project %s: %s", printable(projectID), printable(strings.TrimPrefix(firstLine(err.Error()), "auth: ")))
+	}
+	opts := []chreplication.Option{
+		chreplication.WithProjectID(projectID),
+		chreplication.WithAuth(creds),
+		chreplication.WithUserAgent("chreplication-cli/" + chreplication.Version),
+	}
+	if a.language != "" {
+		opts = append(opts, chreplication.WithLanguage(a.language))
+	}
+	if a.insecure {
+		opts = append(opts, chreplication.WithInsecureHTTP())
+	}
+	if perSecond, err := a.resolveRateLimit(getenv); err == nil && perSecond > 0 {
+		opts = append(opts, chreplication.WithRateLimit(perSecond, rateBurst(perSecond)))
+	}
+	if ap.cli.events != nil {
+		opts = append(opts, chreplication.WithEventHook(ap.cli.events.event))
+	}
+	return chreplication.NewClient(endpoint, opts...)
 }
 
-func (ap *applier) planInstance(ctx context.Context, t *target) *instancePlan {
-	p := &instancePlan{instanceID: t.instanceID}
-	existing := map[string]chreplication.Replication{}
-	var order []string
-	var listErr error
-	for r, err := range ap.client.AllReplications(ctx, t.instanceID) {
-		if err != nil {
-			listErr = err
-			break
-		}
-		key := r.SourceDatabase
-		if key == "" {
-			key = r.TargetDatabase
-		}
-		if _, dup := existing[key]; !dup {
-			order = append(order, key)
-		}
-		existing[key] = r
+// toChange is the JSON document's line of a change.
+func (ap *applyRun) toChange(ctx context.Context, rc reconcile.Change) *change {
+	ch := &change{
+		InstanceID: rc.InstanceID, Database: rc.Database, Action: string(rc.Action),
+		JobID: rc.JobID, JobIDLost: rc.JobIDLost, Result: string(rc.Result),
+		jobFailed: rc.JobFailed, mayRun: rc.MayRun && rc.Result != reconcile.ResultDone,
 	}
-	wanted := map[string]bool{}
-	for _, req := range t.wanted {
-		wanted[req.SourceDatabase] = true
-		ch := &change{InstanceID: t.instanceID, Database: req.SourceDatabase, req: req}
-		r, ok := existing[req.SourceDatabase]
-		switch {
-		case listErr != nil:
-			ch.Action = actionNone
-			ch.fail(fmt.Errorf("listing the replications of the instance: %w", listErr))
-		case ok && isAbnormal(r):
-			ch.Action, ch.Result = actionNone, resultAbnormal
-		case ok:
-			ch.Action, ch.Result = actionNone, resultDone
-		default:
-			ch.Action, ch.Result = actionCreate, resultPlanned
-		}
-		p.changes = append(p.changes, ch)
+	if rc.Endpoint != strings.TrimRight(ap.client.Endpoint(), "/") || rc.ProjectID != ap.client.ProjectID() {
+		ch.ProjectID, ch.Endpoint = rc.ProjectID, rc.Endpoint
 	}
-	if ap.prune && listErr == nil {
-		for _, db := range order {
-			if wanted[db] {
-				continue
-			}
-			ch := &change{InstanceID: t.instanceID, Database: db, Action: actionDelete, Result: resultPlanned}
-			if isAbnormal(existing[db]) {
-				ch.Action, ch.Result = actionNone, resultAbnormal
-			}
-			p.changes = append(p.changes, ch)
-		}
-	}
-	return p
-}
-
-func isAbnormal(r chreplication.Replication) bool {
-	return strings.EqualFold(string(r.Status), string(chreplication.ReplicationAbnormal))
-}
-
-// carryOut makes the planned changes of one instance, one after the other:
-// the service runs one operation per instance. It stops when ctx ends.
-func (ap *applier) carryOut(ctx context.Context, p *instancePlan) {
-	for _, ch := range p.changes {
-		if ch.Result != resultPlanned {
-			continue
-		}
-		if ctx.Err() != nil {
-			ch.Error = "not started: " + interruptedWord(ctx)
-			continue
-		}
-		began := time.Now()
-		switch ch.Action {
-		case actionCreate:
-			ap.create(ctx, ch)
-		case actionDelete:
-			ap.remove(ctx, ch)
-		}
-		ch.took = time.Since(began)
-	}
-}
-
-// create makes the replication of ch: EnsureReplication, tried again while
-// errors leave the outcome open, then the job.
-func (ap *applier) create(ctx context.Context, ch *change) {
-	ap.retry(ctx, ch, func(lost bool) (bool, error) {
-		res, err := ap.client.EnsureReplication(ctx, ch.InstanceID, ch.req, ap.ensure...)
-		if err != nil {
-			return false, err
-		}
-		switch {
-		case res.Created:
-			ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
-		case lost:
-			// The list shows the task an earlier try's lost
-			// create made.
-			ch.JobIDLost = true
-		default:
-			// Someone else created it since the plan was made.
-			ch.Action, ch.Result = actionNone, resultDone
-			if res.Replication != nil && isAbnormal(*res.Replication) {
-				ch.Result = resultAbnormal
-			}
-			ap.board.add(fmt.Sprintf("%s %s on %s: exists already", actionCreate, quoteName(ch.Database), printable(ch.InstanceID)))
-			return false, nil
-		}
-		return true, nil
-	})
-}
-
-// remove deletes the replication of ch, as create makes one.
-func (ap *applier) remove(ctx context.Context, ch *change) {
-	ap.retry(ctx, ch, func(lost bool) (bool, error) {
-		res, err := ap.client.EnsureReplicationAbsent(ctx, ch.InstanceID, ch.Database, ap.ensure...)
-		if err != nil {
-			return false, err
-		}
-		switch {
-		case res.Deleted:
-			ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
-		case lost:
-			ch.JobIDLost = true
-		default:
-			ch.Action, ch.Result = actionNone, resultDone
-			ap.board.add(fmt.Sprintf("%s %s on %s: gone already", actionDelete, quoteName(ch.Database), printable(ch.InstanceID)))
-			return false, nil
-		}
-		return true, nil
-	})
-}
-
-// retry calls try until it returns no error, tryAgain deciding after each
-// error whether to go on; then, when try says a job was started, it
-// follows the job. lost, passed to try, is whether an earlier try ended
-// with its outcome unknown (its request may have reached the service).
-func (ap *applier) retry(ctx context.Context, ch *change, try func(lost bool) (started bool, err error)) {
-	lost := false
-	for attempt := 1; ; attempt++ {
-		started, err := try(lost)
-		if err == nil {
-			if started {
-				ch.mayRun = false
-				ap.follow(ctx, ch)
-			}
-			return
-		}
-		if errors.Is(err, chreplication.ErrOutcomeUnknown) {
-			lost, ch.mayRun = true, true
-		}
-		if !ap.tryAgain(ctx, ch, attempt, err) {
-			return
-		}
-	}
-}
-
-// tryAgain decides, after a failed try, whether to try once more (and
-// waits before it), or records the failure.
-func (ap *applier) tryAgain(ctx context.Context, ch *change, attempt int, err error) bool {
-	if ctx.Err() != nil || attempt >= applyAttempts || !transient(err) {
-		ch.fail(err)
-		ap.board.add(ch.label() + ": failed: " + ch.Error)
-		return false
-	}
-	ap.board.add(fmt.Sprintf("%s: %s; trying again (%d of %d)", ch.label(), oneLine(err), attempt+1, applyAttempts))
-	t := time.NewTimer(ap.poll << (attempt - 1))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		ch.fail(err)
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// transient reports whether an error of a create or delete may pass when
-// the change is tried again: the outcome was left open, the instance was
-// busy, the service or the network failed. A refusal of the request itself
-// (a 4xx, invalid input) would come again.
-func transient(err error) bool {
 	switch {
-	case errors.Is(err, chreplication.ErrOutcomeUnknown):
-		return true
-	case errors.Is(err, chreplication.ErrInvalidRequest), errors.Is(err, chreplication.ErrJobFailed):
-		return false
+	case rc.Err == nil:
+	case rc.Result == reconcile.ResultPlanned:
+		ch.Error = "not started: " + interruptedWord(ctx)
+	case rc.JobFailed:
+		ch.Error = printable(rc.Err.Error())
+	default:
+		ch.Error = oneLine(rc.Err)
 	}
-	var apiErr *chreplication.APIError
-	if errors.As(err, &apiErr) {
-		s := apiErr.StatusCode
-		return s == http.StatusConflict || s == http.StatusTooManyRequests || s >= 500
-	}
-	return true
+	return ch
 }
 
-// follow waits for the change's job, drawing its progress, and records how
-// it ended. A change whose job ID was lost is done: the list showed it.
-func (ap *applier) follow(ctx context.Context, ch *change) {
-	if ch.JobID == "" {
-		ch.Result = resultDone
-		ap.board.add(ch.label() + ": done (the answer was lost, the list shows it done; the job's ID is unknown)")
-		return
-	}
-	ch.running = true
-	line := ap.board.add(ch.label() + ": job " + printable(ch.JobID) + " started")
-	began := time.Now()
-	for attempt := 1; ; attempt++ {
-		job, err := ap.client.WaitJob(ctx, ch.JobID, pollInterval(ap.poll), chreplication.WithProgress(func(j *chreplication.Job) {
-			ap.board.set(line, ch.label()+": "+jobState(j))
-		}))
-		switch {
-		case err == nil:
-			ch.running = false
-			ch.Result = resultDone
-			ap.board.set(line, fmt.Sprintf("%s: done (job %s %s in %s)", ch.label(), printable(ch.JobID), job.Status, time.Since(began).Round(100*time.Millisecond)))
+// event draws the engine's progress on the board.
+func (ap *applyRun) event(e reconcile.Event) {
+	ch := e.Change
+	k := keyOf(ch)
+	ap.mu.Lock()
+	verb := ap.verbs[k]
+	line, drawn := ap.lines[k]
+	ap.mu.Unlock()
+	label := changeLabel(verb, ch.Database, ch.InstanceID)
+	switch e.Kind {
+	case reconcile.EventStarted:
+		if ch.JobID == "" {
+			ap.board.add(label + ": done (the answer was lost, the list shows it done; the job's ID is unknown)")
 			return
-		case errors.Is(err, chreplication.ErrJobFailed):
-			ch.running = false
-			ch.jobFailed = true
-			reason := "no reason given"
-			if job != nil && job.FailReason != "" {
-				reason = job.FailReason
-			}
-			ch.Result = resultFailed
-			ch.Error = "job " + printable(ch.JobID) + " failed: " + printable(reason)
-			ap.board.set(line, ch.label()+": failed: "+ch.Error)
-			return
-		case ctx.Err() == nil && attempt < applyAttempts && transient(err):
-			ap.board.add(fmt.Sprintf("%s: following job %s: %s; looking again", ch.label(), printable(ch.JobID), oneLine(err)))
-			continue
 		}
-		ch.fail(fmt.Errorf("following job %s: %w", ch.JobID, err))
-		ap.board.set(line, ch.label()+": "+ch.Error)
-		return
+		line := ap.board.add(label + ": job " + printable(ch.JobID) + " started")
+		ap.mu.Lock()
+		ap.lines[k] = line
+		ap.mu.Unlock()
+	case reconcile.EventProgress:
+		if drawn {
+			ap.board.set(line, label+": "+jobState(e.Job))
+		}
+	case reconcile.EventRetry:
+		what := "trying again"
+		if ch.JobID != "" {
+			what = "looking again"
+		}
+		ap.board.add(fmt.Sprintf("%s: %s; %s in %s (attempt %d)", label, oneLine(e.Err), what, e.Delay.Round(10*time.Millisecond), e.Attempt+1))
+	case reconcile.EventDone:
+		var text string
+		switch {
+		case ch.Already && verb == actionCreate:
+			text = label + ": exists already"
+		case ch.Already:
+			text = label + ": gone already"
+		case ch.Result == reconcile.ResultDone && ch.JobID != "":
+			text = fmt.Sprintf("%s: done (job %s %s in %s)", label, printable(ch.JobID), chreplication.JobCompleted, ch.Took.Round(100*time.Millisecond))
+		case ch.Result == reconcile.ResultFailed && ch.JobFailed:
+			text = label + ": failed: " + printable(ch.Err.Error())
+		case ch.Result == reconcile.ResultFailed:
+			text = label + ": failed: " + oneLine(ch.Err)
+		default:
+			return
+		}
+		if drawn {
+			ap.board.set(line, text)
+		} else {
+			ap.board.add(text)
+		}
 	}
 }
 
 // outcome prints what is left running when apply was interrupted or timed
 // out, and returns the error that gives the exit code.
-func (ap *applier) outcome(ctx context.Context, all []*change) error {
-	apiFailed, jobFailed, abnormal := 0, 0, 0
+func (ap *applyRun) outcome(ctx context.Context, all []*change) error {
+	apiFailed, jobFailed, abnormal, unfinished := 0, 0, 0, 0
 	for _, ch := range all {
 		switch {
 		case ch.Result == resultFailed && ch.jobFailed:
@@ -479,6 +373,8 @@ func (ap *applier) outcome(ctx context.Context, all []*change) error {
 			apiFailed++
 		case ch.Result == resultAbnormal:
 			abnormal++
+		case ch.Result == resultRunning, ch.Result == resultPlanned && ch.Error != "":
+			unfinished++
 		}
 	}
 	if ctx.Err() != nil {
@@ -490,6 +386,8 @@ func (ap *applier) outcome(ctx context.Context, all []*change) error {
 	switch {
 	case apiFailed > 0:
 		return &exitError{code: exitAPI, msg: fmt.Sprintf("%d %s failed: the service does not match the file", apiFailed, plural(apiFailed, "change", "changes"))}
+	case unfinished > 0:
+		return &exitError{code: exitAPI, msg: fmt.Sprintf("%d %s did not finish before --timeout: the service does not match the file yet", unfinished, plural(unfinished, "change", "changes"))}
 	case jobFailed > 0 || abnormal > 0:
 		var parts []string
 		if jobFailed > 0 {
@@ -516,7 +414,7 @@ func printStillRunning(w io.Writer, all []*change) {
 	var lines []string
 	for _, ch := range all {
 		switch {
-		case ch.running:
+		case ch.Result == resultRunning:
 			lines = append(lines, fmt.Sprintf("  job %s: %s (follow it with: chreplication wait --job-id %s)", printable(ch.JobID), ch.label(), printable(ch.JobID)))
 		case ch.mayRun:
 			lines = append(lines, fmt.Sprintf("  job unknown: %s may have reached the service (check with: chreplication list --instance-id %s)", ch.label(), printable(ch.InstanceID)))
@@ -534,39 +432,38 @@ func printStillRunning(w io.Writer, all []*change) {
 
 // printPlan writes the plan: a line per change to make or task left alone,
 // and a count of what matches already.
-func printPlan(w io.Writer, plans []*instancePlan, dryRun bool) {
+func printPlan(w io.Writer, plan *reconcile.Plan, dryRun bool) {
 	var creates, deletes, none, abnormal, failed int
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var rows []string
-	for _, p := range plans {
-		for _, ch := range p.changes {
-			switch {
-			case ch.Action == actionCreate:
-				creates++
-			case ch.Action == actionDelete:
-				deletes++
-			case ch.Result == resultAbnormal:
-				abnormal++
-			case ch.Result == resultFailed:
-				failed++
-			default:
-				none++
-			}
-			switch {
-			case ch.Action == actionCreate || ch.Action == actionDelete:
-				rows = append(rows, fmt.Sprintf("  %s\t%s\ton %s\n", ch.Action, quoteName(ch.Database), printable(ch.InstanceID)))
-			case ch.Result == resultAbnormal:
-				rows = append(rows, fmt.Sprintf("  abnormal\t%s\ton %s\t(left alone)\n", quoteName(ch.Database), printable(ch.InstanceID)))
-			case ch.Result == resultFailed:
-				rows = append(rows, fmt.Sprintf("  unknown\t%s\ton %s\t(%s)\n", quoteName(ch.Database), printable(ch.InstanceID), ch.Error))
-			}
+	for _, ch := range plan.Changes {
+		switch {
+		case ch.Action == reconcile.ActionCreate:
+			creates++
+		case ch.Action == reconcile.ActionDelete:
+			deletes++
+		case ch.Result == reconcile.ResultAbnormal:
+			abnormal++
+		case ch.Result == reconcile.ResultFailed:
+			failed++
+		default:
+			none++
+		}
+		switch {
+		case ch.Action == reconcile.ActionCreate || ch.Action == reconcile.ActionDelete:
+			rows = append(rows, fmt.Sprintf("  %s\t%s\ton %s\n", ch.Action, quoteName(ch.Database), printable(ch.InstanceID)))
+		case ch.Result == reconcile.ResultAbnormal:
+			rows = append(rows, fmt.Sprintf("  abnormal\t%s\ton %s\t(left alone)\n", quoteName(ch.Database), printable(ch.InstanceID)))
+		case ch.Result == reconcile.ResultFailed:
+			rows = append(rows, fmt.Sprintf("  unknown\t%s\ton %s\t(%s)\n", quoteName(ch.Database), printable(ch.InstanceID), oneLine(ch.Err)))
 		}
 	}
+	plans := plan.Instances
 	head := "Plan"
 	if dryRun {
 		head = "Plan (dry run: nothing will be changed)"
 	}
-	fmt.Fprintf(w, "%s for %d %s: %d to create, %d to delete, %d unchanged", head, len(plans), plural(len(plans), "instance", "instances"), creates, deletes, none)
+	fmt.Fprintf(w, "%s for %d %s: %d to create, %d to delete, %d unchanged", head, plans, plural(plans, "instance", "instances"), creates, deletes, none)
 	if abnormal > 0 {
 		fmt.Fprintf(w, ", %d abnormal", abnormal)
 	}
@@ -585,7 +482,7 @@ func printPlan(w io.Writer, plans []*instancePlan, dryRun bool) {
 
 // printSummary writes what apply did.
 func printSummary(w io.Writer, all []*change, took time.Duration) {
-	var created, deleted, unchanged, abnormal, failed, notStarted int
+	var created, deleted, unchanged, abnormal, failed, notStarted, running int
 	for _, ch := range all {
 		switch {
 		case ch.Result == resultDone && ch.Action == actionCreate:
@@ -600,6 +497,8 @@ func printSummary(w io.Writer, all []*change, took time.Duration) {
 			failed++
 		case ch.Result == resultPlanned:
 			notStarted++
+		case ch.Result == resultRunning:
+			running++
 		}
 	}
 	fmt.Fprintf(w, "Summary: %d created, %d deleted, %d unchanged", created, deleted, unchanged)
@@ -608,6 +507,9 @@ func printSummary(w io.Writer, all []*change, took time.Duration) {
 	}
 	if failed > 0 {
 		fmt.Fprintf(w, ", %d failed", failed)
+	}
+	if running > 0 {
+		fmt.Fprintf(w, ", %d still running", running)
 	}
 	if notStarted > 0 {
 		fmt.Fprintf(w, ", %d not started", notStarted)

@@ -296,17 +296,17 @@ func TestApplyBadFiles(t *testing.T) {
 		{"unknown key", entry(instanceID, "shop") + "    tables: [t1]\n", []string{`line 5: unknown key "tables"`}},
 		{"unknown top-level key", "replication:\n  - instance_id: x\n", []string{`unknown key "replication"`}},
 		{"unknown key, JSON", `{"replications": [{"instance_id": "` + instanceID + `", "source_instance_id": "` + sourceInstanceID + `", "databases": [], "wait": true}]}`, []string{`JSON: unknown key "wait"`}},
-		{"bad instance ID", entry("../etc", "shop"), []string{`replications[0].instance_id: "../etc" must start with a letter or digit`}},
-		{"bad source node ID", strings.Replace(entry(instanceID, "shop"), "    databases", "    source_node_id: node 1\n    databases", 1), []string{`replications[0].source_node_id: "node 1" may hold only`}},
-		{"bad database name", entry(instanceID, `shop, "a.b", "x/y"`), []string{`replications[0].databases[1]: "a.b" must not contain`, `replications[0].databases[2]: "x/y"`}},
-		{"database named twice", entry(instanceID, "shop, shop"), []string{`replications[0].databases[1]: "shop" is named twice for instance ` + instanceID + ` (first at replications[0].databases[0])`}},
-		{"missing databases", "replications:\n  - instance_id: " + instanceID + "\n    source_instance_id: " + sourceInstanceID + "\n", []string{"replications[0].databases: missing"}},
+		{"bad instance ID", entry("../etc", "shop"), []string{`replications[0].instance_id (line 2): "../etc" must start with a letter or digit`}},
+		{"bad source node ID", strings.Replace(entry(instanceID, "shop"), "    databases", "    source_node_id: node 1\n    databases", 1), []string{`replications[0].source_node_id (line 4): "node 1" may hold only`}},
+		{"bad database name", entry(instanceID, `shop, "a.b", "x/y"`), []string{`replications[0].databases[1] (line 4): "a.b" must not contain`, `replications[0].databases[2] (line 4): "x/y"`}},
+		{"database named twice", entry(instanceID, "shop, shop"), []string{`replications[0].databases[1] (line 4): "shop" is named twice for instance ` + instanceID + ` (first at replications[0].databases[0])`}},
+		{"missing databases", "replications:\n  - instance_id: " + instanceID + "\n    source_instance_id: " + sourceInstanceID + "\n", []string{"replications[0].databases (line 2): missing"}},
 		{"missing source instance", "replications:\n  - instance_id: " + instanceID + "\n    databases: [shop]\n", []string{"replications[0].source_instance_id: must not be empty"}},
 		{"no replications key", "# nothing\n{}\n", []string{"replications: missing"}},
 		{"not YAML", "replications: [shop\n", []string{"YAML: line"}},
 		{"plain text", "hello world\n", []string{"YAML: line 1: cannot unmarshal !!str `hello w...` where a mapping with the key replications belongs"}},
-		{"not JSON", `{"replications": [`, []string{"JSON: the file ends in the middle of a value"}},
-		{"bad JSON", `{"replications": [}`, []string{"JSON: line 1: invalid character '}' looking for beginning of value"}},
+		{"not JSON", `{"replications": [`, []string{"JSON: offset 18 (line 1, column 19): the file ends in the middle of a value"}},
+		{"bad JSON", `{"replications": [}`, []string{"JSON: offset 18 (line 1, column 19): invalid character '}' looking for beginning of value"}},
 		{"wrong type", "replications:\n  - instance_id: [a, b]\n", []string{"line 2: cannot unmarshal !!seq where a string belongs"}},
 		{"two documents", entry(instanceID, "shop") + "---\n" + entry(instanceID, "sales"), []string{"more than one document"}},
 		{"empty", "\n\n", []string{"the file is empty"}},
@@ -458,7 +458,7 @@ func TestApplyInterrupted(t *testing.T) {
 			running++
 			assert.Contains(t, r.stderr, "job "+ch.JobID+": create ")
 			assert.Contains(t, r.stderr, "chreplication wait --job-id "+ch.JobID)
-			assert.Equal(t, resultFailed, ch.Result)
+			assert.Equal(t, resultRunning, ch.Result, "a job still running on the service is reported running")
 		default:
 			assert.Equal(t, resultPlanned, ch.Result, "not started")
 			assert.Equal(t, "not started: interrupted", ch.Error)
@@ -641,10 +641,10 @@ func TestApplyHelp(t *testing.T) {
 			lines = append(lines, strings.TrimPrefix(l, "  "))
 		}
 	}
-	targets, err := parseApplyFile("help", []byte(strings.Join(lines, "\n")))
+	d, err := parseApplyFile("help", []byte(strings.Join(lines, "\n")))
 	require.NoError(t, err)
-	require.Len(t, targets, 1)
-	assert.Len(t, targets[0].wanted, 2)
+	require.Len(t, d.Targets, 1)
+	assert.Len(t, d.Targets[0].Replications, 2)
 }
 
 // TestReadmeApplyExample keeps the README's apply file valid.
@@ -658,11 +658,11 @@ func TestReadmeApplyExample(t *testing.T) {
 	require.True(t, ok)
 	block, _, ok = strings.Cut(block, "```")
 	require.True(t, ok)
-	targets, err := parseApplyFile("README.md", []byte(block))
+	d, err := parseApplyFile("README.md", []byte(block))
 	require.NoError(t, err)
-	require.Len(t, targets, 2)
-	assert.Len(t, targets[0].wanted, 2)
-	assert.Equal(t, "ventes été", targets[1].wanted[0].SourceDatabase)
+	require.Len(t, d.Targets, 2)
+	assert.Len(t, d.Targets[0].Replications, 2)
+	assert.Equal(t, "ventes été", d.Targets[1].Replications[0].SourceDatabase)
 }
 
 // TestApplyOneOperationPerInstance: apply never sends a write to an
@@ -685,4 +685,32 @@ func TestApplyOneOperationPerInstance(t *testing.T) {
 	}
 	require.Len(t, order, 4)
 	assert.ElementsMatch(t, []string{instanceID, otherInstanceID}, order[:2], "both instances start before either starts its second")
+}
+
+// TestApplyPerEntryPlace: an entry of the file in another project on
+// another endpoint goes there, through a client of its own; the JSON
+// document names its place.
+func TestApplyPerEntryPlace(t *testing.T) {
+	t.Parallel()
+	home := newFake(t)
+	away := newFake(t, fake.WithProjectID("0123456789abcdef0123456789abcdef"))
+	file := twoInstances + `  - instance_id: ` + instanceID + `
+    source_instance_id: ` + sourceInstanceID + `
+    databases: [far]
+    project_id: 0123456789abcdef0123456789abcdef
+    endpoint: ` + away.URL() + `
+`
+	r := runApply(t, t.Context(), tokenEnv(home), file, "apply", "-f", "-", "--output", "json", "--poll-interval", testPoll)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	doc := decodeApply(t, r.stdout)
+	require.Len(t, doc.Changes, 4)
+	far := doc.Changes[3]
+	assert.Equal(t, change{InstanceID: instanceID, Database: "far", ProjectID: away.ProjectID(), Endpoint: away.URL(), Action: actionCreate, JobID: far.JobID, Result: resultDone}, *far)
+	for _, ch := range doc.Changes[:3] {
+		assert.Empty(t, ch.ProjectID+ch.Endpoint, "the flags' place is not repeated")
+		assert.Equal(t, resultDone, ch.Result)
+	}
+	assert.Equal(t, []string{"shop", "sales"}, databasesOf(home, instanceID))
+	assert.Equal(t, []string{"far"}, databasesOf(away, instanceID))
+	assert.Equal(t, 1, away.RequestCount("CreateClickHouseDataBaseReplication"))
 }
