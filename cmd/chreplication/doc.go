@@ -108,7 +108,7 @@
 //	                          "changing": true, "pending": {"mode": "black_list", "tables": ["..."]},
 //	                          "last_alter_error": "..."}   (source_node_id, pending, last_alter_error when set)
 //	apply                    {"changes": [{"instance_id": "...", "database": "...", "action": "create|delete|none",
-//	                          "job_id": "...", "result": "done|planned|failed|abnormal", "error": "..."}]}
+//	                          "job_id": "...", "result": "done|planned|failed|abnormal|running", "error": "..."}]}
 //	                         ("job_id_lost": true when the answer with the job ID was lost)
 //	a failure                {"error": {"kind": "api", "message": "...", "status": 400, "code": "DBS.200543",
 //	                          "request_id": "...", "exit_code": 1}}   (plus "job_id" and "job" where there is a job;
