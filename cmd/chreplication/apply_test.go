@@ -714,3 +714,30 @@ func TestApplyPerEntryPlace(t *testing.T) {
 	assert.Equal(t, []string{"far"}, databasesOf(away, instanceID))
 	assert.Equal(t, 1, away.RequestCount("CreateClickHouseDataBaseReplication"))
 }
+
+// TestApplyTimedOut: jobs that do not end before --timeout are reported
+// running (or the change not started), and apply exits 1: the service does
+// not match the file yet.
+func TestApplyTimedOut(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithJobMode(fake.JobsManual))
+	r := runApply(t, t.Context(), tokenEnv(s), twoInstances, "apply", "-f", "-", "--output", "json", "--poll-interval", testPoll, "--timeout", "2s")
+	assert.Equal(t, exitAPI, r.code, r.stderr)
+	running := 0
+	for _, ch := range decodeApply(t, r.stdout).Changes {
+		switch ch.Result {
+		case resultRunning:
+			running++
+			assert.NotEmpty(t, ch.JobID)
+			assert.Contains(t, r.stderr, "chreplication wait --job-id "+ch.JobID)
+		case resultPlanned:
+			assert.Equal(t, "not started: timed out (--timeout)", ch.Error)
+		default:
+			assert.Equal(t, resultFailed, ch.Result, "a create cut by the deadline")
+		}
+	}
+	if running > 0 {
+		assert.Contains(t, r.stderr, "chreplication apply: still running on the service:")
+		assert.Contains(t, r.stderr, "did not finish before --timeout")
+	}
+}
