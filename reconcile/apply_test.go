@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -380,4 +381,35 @@ func TestNewRefusesNoClient(t *testing.T) {
 	_, err = a.Plan(t.Context(), nil)
 	require.ErrorIs(t, err, chreplication.ErrInvalidRequest)
 	assert.Nil(t, a.Apply(t.Context(), nil))
+}
+
+// TestApplyKeepsAtALostAnswer: creates answered 502 by the gateway without
+// reaching the service, more times than MaxAttempts: each time the list
+// does not show the task, so the outcome stays unknown and Apply tries
+// again (through EnsureReplication, which looks first), until one create
+// passes. One create is accepted.
+func TestApplyKeepsAtALostAnswer(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	s.InjectFault(fake.Fault{Operation: opCreate, Status: http.StatusBadGateway, Times: 3})
+	var mu sync.Mutex
+	unknown := 0
+	a, _ := newApplier(t, s, reconcile.Options{MaxAttempts: 1, ConfirmWait: 20 * time.Millisecond, OnEvent: func(e reconcile.Event) {
+		if e.Kind == reconcile.EventRetry {
+			mu.Lock()
+			defer mu.Unlock()
+			if errors.Is(e.Err, chreplication.ErrOutcomeUnknown) {
+				unknown++
+			}
+		}
+	}})
+	plan, err := a.Plan(t.Context(), parse(t, file(entry(instanceID, "shop"))))
+	require.NoError(t, err)
+	out := a.Apply(t.Context(), plan)
+	require.Len(t, out, 1)
+	assert.Equal(t, reconcile.ResultDone, out[0].Result, "%v", out[0].Err)
+	assert.NotEmpty(t, out[0].JobID)
+	assert.False(t, out[0].JobIDLost)
+	assert.Equal(t, map[int]int{http.StatusBadGateway: 3, http.StatusOK: 1}, writes(s, opCreate))
+	assert.Equal(t, 3, unknown, "each lost answer is tried again, whatever MaxAttempts")
 }
