@@ -159,8 +159,10 @@ func bodyOf(resp *http.Response) []byte {
 
 // doer is the HttpRequestDoer the facade gives the generated client: every
 // request of every operation goes through Do, which adds what the
-// generated code does not do. It retries as the client's RetryPolicy and
-// the operation's idempotency allow (a write refused by a busy instance
+// generated code does not do. Every request, retries included, first passes
+// the client's request budget (WithRateLimit, and the rate a 429 lowers).
+// Do retries as the client's RetryPolicy and the operation's idempotency
+// allow (a write refused by a busy instance or throttled by the gateway
 // included), re-sends once with refreshed credentials after a 401, reads
 // every answer through a size limit and never follows a redirect (the
 // client's http.Client refuses them).
@@ -171,24 +173,34 @@ type doer struct{ c *Client }
 // its status, with its body read in full (a successful answer up to the
 // client's limit, an error answer cut at 64 KiB). A retry sends a copy of
 // req, authenticated again. Do returns an error when no answer could be
-// used: the network failed, the context ended, or a successful answer was
-// too large.
+// used: the network failed, the context ended, the request budget had no
+// room before the deadline, or a successful answer was too large.
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	c := d.c
 	ctx := req.Context()
 	op := operationOf(ctx)
+	due := dueOf(ctx)
 	attempts := c.retry.attempts()
 	start := time.Now()
-	busy := 0
+	busy, throttled := 0, 0
 	reauthenticated := false
+	var (
+		prev    *http.Response // the answer a retry follows
+		prevErr error          // or the error
+	)
 	r := req
 	for n := 1; ; n++ {
+		admitted, err := c.budget.wait(ctx, due)
+		if err != nil {
+			return giveUp(ctx, op, r, prev, prevErr, err)
+		}
 		sent := time.Now()
 		resp, err := c.http.Do(r) //nolint:bodyclose // read closes it
 		if err == nil {
 			err = c.read(resp)
 		}
 		took := time.Since(sent)
+		c.budget.answered(admitted, err == nil && resp.StatusCode == http.StatusTooManyRequests)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, requestError(r, ctxErr)
@@ -200,6 +212,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 					serr = sleep(ctx, delay)
 				}
 				if serr == nil {
+					prev, prevErr = nil, err
 					if r, err = d.again(req); err == nil {
 						continue
 					}
@@ -221,46 +234,74 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 				if r, err = d.again(req); err != nil {
 					return nil, err
 				}
+				prev, prevErr = resp, nil
 				n-- // a refresh is not a retry: it does not use up an attempt
 				continue
 			}
 		}
-		var wait time.Duration
-		refused := false // by a busy instance
+		var (
+			wait    time.Duration
+			ride    EventKind // the answer is ridden out: a busy instance or the gateway's throttle
+			attempt int
+		)
+		ra := retryAfter(resp.Header, time.Now())
 		switch {
-		case isBusy(resp) && busyMayWait(ctx, start):
+		case isBusy(resp):
 			// The instance runs another operation: the refusal changed
 			// nothing, so any call may be sent again, for as long as the
 			// call's deadline allows.
-			busy, refused = busy+1, true
-			wait = c.retry.delay(busy, retryAfter(resp.Header, time.Now()))
+			busy++
+			ride, attempt, wait = EventInstanceBusy, busy, c.retry.delay(busy, ra)
+		case resp.StatusCode == http.StatusTooManyRequests:
+			// The gateway throttled the request: it never reached the
+			// service, so any call may be sent again, for as long as the
+			// call's deadline allows, and not before Retry-After.
+			throttled++
+			ride, attempt, wait = EventThrottled, throttled, max(c.retry.delay(throttled, 0), ra)
 		case n < attempts && retryable(op.idempotent, resp.StatusCode, nil):
-			wait = c.retry.delay(n, retryAfter(resp.Header, time.Now()))
+			wait = c.retry.delay(n, ra)
 		default:
 			return resp, nil
 		}
 		// Send again only when the wait and the next answer fit before the
 		// deadline: a request cut off by it leaves its outcome unknown,
 		// where this answer is certain.
-		if !fits(ctx, wait+answerMargin(took)) {
+		if !fits(ctx, wait+answerMargin(took)) || ride != 0 && !mayRideOut(ctx, start, wait) {
 			return resp, nil
 		}
-		if refused {
-			c.emit(Event{Kind: EventInstanceBusy, Operation: op.name, Attempt: busy, Delay: wait,
+		if ride != 0 {
+			c.emit(Event{Kind: ride, Operation: op.name, Attempt: attempt, Delay: wait,
 				Elapsed: time.Since(start), Err: apiErrorOf(op, resp)})
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				// The context ended during the wait: report both.
-				return nil, errors.Join(apiErrorOf(op, resp),
-					fmt.Errorf("chreplication: %s %s: gave up retrying: %w", r.Method, r.URL.EscapedPath(), ctxErr))
+			if ctx.Err() != nil {
+				return giveUp(ctx, op, r, resp, nil, serr)
 			}
 			return resp, nil // the wait would outlast the deadline: the last answer stands
 		}
 		if r, err = d.again(req); err != nil {
 			return nil, err
 		}
+		prev, prevErr = resp, nil
 	}
+}
+
+// giveUp is Do's outcome when a retry cannot be sent: the wait before it,
+// or the request budget, ran into the context's end (err). With the
+// context still alive (the budget had no room before the deadline), the
+// last answer stands. Otherwise the error wraps both the last outcome (an
+// *APIError or a network error) and the context's error.
+func giveUp(ctx context.Context, op *operation, r *http.Request, last *http.Response, lastErr, err error) (*http.Response, error) {
+	switch {
+	case last != nil && ctx.Err() == nil:
+		return last, nil
+	case last != nil:
+		return nil, errors.Join(apiErrorOf(op, last),
+			fmt.Errorf("chreplication: %s %s: gave up retrying: %w", r.Method, r.URL.EscapedPath(), err))
+	case lastErr != nil:
+		return nil, requestError(r, errors.Join(lastErr, err))
+	}
+	return nil, requestError(r, err)
 }
 
 // answerMargin is the time a retry leaves for its answer before the
@@ -314,18 +355,19 @@ var busyCodes = map[string]bool{
 	"DBS.05000084": true,
 }
 
-// maxBusyWait bounds the time a call rides out a busy instance when
-// neither its context nor the client sets a deadline.
+// maxBusyWait bounds the time a call rides out a busy instance or the
+// gateway's throttling when neither its context nor the client sets a
+// deadline.
 const maxBusyWait = 30 * time.Minute
 
-// busyMayWait reports whether a call that began at start may wait for a
-// busy instance once more: until its deadline, or for maxBusyWait when it
-// has none.
-func busyMayWait(ctx context.Context, start time.Time) bool {
+// mayRideOut reports whether a call that began at start may wait once more
+// for a busy instance or a throttle, wait long: until its deadline (fits
+// judges that), or for maxBusyWait in all when it has none.
+func mayRideOut(ctx context.Context, start time.Time, wait time.Duration) bool {
 	if _, ok := ctx.Deadline(); ok {
-		return true // sleep refuses a wait that would outlast it
+		return true
 	}
-	return time.Since(start) < maxBusyWait
+	return time.Since(start)+wait <= maxBusyWait
 }
 
 // isBusy reports whether an answer is a busy instance's refusal.

@@ -2,6 +2,7 @@ package chreplication
 
 import (
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,6 +31,7 @@ type Client struct {
 	maxErrBody int64
 	onEvent    func(Event) // WithEventHook; nil: no hook
 	insecure   bool        // WithInsecureHTTP: plain http to any host
+	budget     *budget     // every request passes it (WithRateLimit)
 }
 
 // Option configures a Client in NewClient.
@@ -62,6 +64,7 @@ func NewClient(endpoint string, opts ...Option) (*Client, error) {
 		timeout:    DefaultTimeout,
 		maxBody:    DefaultMaxResponseBytes,
 		maxErrBody: maxErrorBytes,
+		budget:     newBudget(wallClock{}, math.Inf(1), 1), // no limit until a 429
 	}
 	for _, opt := range opts {
 		if opt == nil {

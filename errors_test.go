@@ -71,6 +71,11 @@ func TestAPIErrorEveryStatusAndBody(t *testing.T) {
 							w.Header().Set("Content-Type", b.contentType)
 						}
 						w.Header().Set("X-Request-Id", "req-123")
+						if status == http.StatusTooManyRequests {
+							// A throttle is ridden out until the deadline
+							// unless Retry-After asks for longer.
+							w.Header().Set("Retry-After", "3600")
+						}
 						w.WriteHeader(status)
 						_, _ = io.WriteString(w, b.body)
 					})

@@ -18,6 +18,11 @@ const (
 	// another operation (409 with one of the busy codes, see RetryPolicy);
 	// the write is sent again after Delay.
 	EventInstanceBusy
+	// EventThrottled: the API gateway throttled a request (429, such as
+	// APIGW.0308), which never reached the service; the call is sent
+	// again after Delay, and the client lowers its sending rate (see
+	// WithRateLimit).
+	EventThrottled
 )
 
 // String returns the kind's name, such as "job-not-visible".
@@ -27,6 +32,8 @@ func (k EventKind) String() string {
 		return "job-not-visible"
 	case EventInstanceBusy:
 		return "instance-busy"
+	case EventThrottled:
+		return "throttled"
 	}
 	return "EventKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -50,8 +57,8 @@ type Event struct {
 	Err *APIError
 }
 
-// WithEventHook calls fn for every Event: a job not visible yet, a write
-// refused by a busy instance. fn runs on the calling goroutine, before the
+// WithEventHook calls fn for every Event: a job not visible yet, a call
+// refused by a busy instance, a request throttled by the gateway. fn runs on the calling goroutine, before the
 // wait, and must be safe for concurrent use when the client is shared; it
 // must not block for long. nil turns the hook off.
 func WithEventHook(fn func(Event)) Option {

@@ -344,6 +344,11 @@ func FuzzResponse(f *testing.F) {
 				if n.id != "" {
 					w.Header()["X-Request-Id"] = []string{n.id}
 				}
+				if n.status == http.StatusTooManyRequests {
+					// A throttle is ridden out until the deadline unless
+					// Retry-After asks for longer: one answer is enough.
+					w.Header()["Retry-After"] = []string{"3600"}
+				}
 				w.WriteHeader(n.status)
 				_, _ = w.Write(n.body)
 			}))

@@ -14,28 +14,36 @@ import (
 // RetryPolicy says how often and how patiently a failed call is sent again.
 //
 // What is retried, and why:
-//   - Reads (list, job) are retried on 429, 502, 503 and 504 answers and on
-//     network errors: sending a read twice changes nothing.
-//   - Writes (create, delete) are retried only when the request certainly
-//     never reached the service: the connection could not be made (refused,
-//     a failed DNS lookup or dial), or the API gateway throttled it (429). A
-//     write that may have reached the service
-//     (a 500, a 502/503/504 from behind the gateway, a connection reset after
-//     the request was written, a timeout) is never re-sent, because the
-//     service may already have started a job: a retry would create a
-//     duplicate task. Those errors are returned for the caller to decide.
-//   - Any call (a write too) refused because the instance runs another
-//     operation, 409 with error code DBS.200019, DBS.201014, DBS.201015,
-//     DBS.200047 or DBS.05000084, is sent again for as long as the call's
-//     deadline allows (the context's, or the client's per-call timeout;
-//     30 minutes when there is neither), however many attempts that takes:
-//     MaxAttempts does not bound it. Such a refusal changed nothing. Each
-//     one is reported to the event hook (EventInstanceBusy). Any other 409
-//     is returned, not re-sent.
+//   - Reads (list, job, and the other queries) are retried on 502, 503 and
+//     504 answers and on network errors: sending a read twice changes
+//     nothing.
+//   - Writes (create, delete, scope changes) are retried only when the
+//     request certainly never reached the service: the connection could
+//     not be made (refused, a failed DNS lookup or dial). A write that may
+//     have reached the service (a 500, a 502/503/504 from behind the
+//     gateway, a connection reset after the request was written, a
+//     timeout) is never re-sent, because the service may already have
+//     started a job: a retry would create a duplicate task. Those errors
+//     are returned for the caller to decide.
+//   - Any call (a write too) throttled by the API gateway (429, such as
+//     APIGW.0308) is sent again for as long as the call's deadline allows
+//     (the context's, or the client's per-call timeout; 30 minutes when
+//     there is neither), however many attempts that takes: MaxAttempts
+//     does not bound it. A throttled request never reached the service.
+//     The wait before each is the backoff below, or the answer's
+//     Retry-After when it asks for longer (MaxDelay does not cap it). Each
+//     throttle is reported to the event hook (EventThrottled) and lowers
+//     the client's sending rate (see WithRateLimit).
+//   - Any call refused because the instance runs another operation, 409
+//     with error code DBS.200019, DBS.201014, DBS.201015, DBS.200047 or
+//     DBS.05000084, is likewise sent again for as long as the call's
+//     deadline allows, whatever MaxAttempts says: such a refusal changed
+//     nothing. Each one is reported to the event hook (EventInstanceBusy).
+//     Any other 409 is returned, not re-sent.
 //
 // Delays grow exponentially from BaseDelay up to MaxDelay, with jitter, and
 // follow the answer's Retry-After header (seconds or an HTTP date) when it
-// asks for longer, up to MaxDelay. Retries stop when the context ends: the
+// asks for longer, up to MaxDelay (a throttle's Retry-After excepted). Retries stop when the context ends: the
 // error then wraps both the last attempt's outcome (an *APIError or the
 // network error) and the context's error. A retry whose wait, and the time
 // its answer needs (twice what the last attempt took, at least 25ms), would
@@ -88,8 +96,9 @@ func (p RetryPolicy) delay(n int, retryAfter time.Duration) time.Duration {
 	return min(d, maxD)
 }
 
-// retryable reports whether a call may be sent again after this outcome.
-// Exactly one of resp and err is set.
+// retryable reports whether a call may be sent again, within MaxAttempts,
+// after this outcome: a network error (err), or an answer's status. A
+// throttle (429) and a busy instance are ridden out apart from it (see Do).
 func retryable(idempotent bool, status int, err error) bool {
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
@@ -102,9 +111,6 @@ func retryable(idempotent bool, status int, err error) bool {
 		return idempotent
 	}
 	switch status {
-	case http.StatusTooManyRequests:
-		// The gateway throttled the call before it reached the service.
-		return true
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return idempotent
 	}
