@@ -22,7 +22,7 @@ import (
 func TestBusyInstanceIsRiddenOut(t *testing.T) {
 	t.Parallel()
 	for op, oc := range opCalls {
-		for _, code := range []string{"DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084"} {
+		for _, code := range []string{"DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084", "DBS.212033"} {
 			t.Run(op+"/"+code, func(t *testing.T) {
 				t.Parallel()
 				var mu sync.Mutex
@@ -57,6 +57,44 @@ func TestBusyInstanceIsRiddenOut(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBeingOperatedAs403IsRiddenOut: DBS.212033 ("Instance is currently
+// being operated") comes with a 403 from some of Huawei's database
+// services: it is ridden out as from a 409. Another 403 is not.
+func TestBeingOperatedAs403IsRiddenOut(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		code         string
+		wantRequests int64
+	}{{"DBS.212033", 3}, {"DBS.200019", 1}, {"APIGW.0302", 1}} {
+		t.Run(tt.code, func(t *testing.T) {
+			t.Parallel()
+			var ev events
+			c, ts := setup(t, WithEventHook(ev.hook))
+			var n atomic.Int64
+			ts.handle(opCalls["create"].pattern, func(w http.ResponseWriter, _ *http.Request) {
+				if n.Add(1) <= 2 {
+					w.WriteHeader(http.StatusForbidden)
+					_, _ = io.WriteString(w, `{"error_code":"`+tt.code+`","error_msg":"Instance is currently being operated."}`)
+					return
+				}
+				_, _ = io.WriteString(w, okBodies["create"])
+			})
+			err := opCalls["create"].call(t, c)
+			assert.Equal(t, tt.wantRequests, ts.requests.Load())
+			if tt.wantRequests == 1 {
+				var apiErr *APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, http.StatusForbidden, apiErr.StatusCode)
+				assert.Empty(t, ev.list())
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, ev.list(), 2)
+			assert.Equal(t, EventInstanceBusy, ev.list()[0].Kind)
+		})
 	}
 }
 

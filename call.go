@@ -345,15 +345,21 @@ func (c *Client) setUserAgent(_ context.Context, req *http.Request) error {
 }
 
 // busyCodes are the error codes of a 409 answer that says the instance is
-// running another operation (the codes Huawei's own tooling retries). Such
-// a refusal changed nothing.
+// running another operation (the codes Huawei's Terraform provider retries
+// for TaurusDB). Such a refusal changed nothing.
 var busyCodes = map[string]bool{
-	"DBS.200019":   true,
-	"DBS.201014":   true,
-	"DBS.201015":   true,
-	"DBS.200047":   true,
-	"DBS.05000084": true,
+	"DBS.200019":      true,
+	"DBS.201014":      true,
+	"DBS.201015":      true,
+	"DBS.200047":      true,
+	"DBS.05000084":    true,
+	codeBeingOperated: true,
 }
+
+// codeBeingOperated is "Instance is currently being operated". Huawei's
+// Terraform provider retries it on a 409 for TaurusDB and notes that RDS
+// sends it with a 403: either status is taken as a busy instance.
+const codeBeingOperated = "DBS.212033"
 
 // maxBusyWait bounds the time a call rides out a busy instance or the
 // gateway's throttling when neither its context nor the client sets a
@@ -372,10 +378,13 @@ func mayRideOut(ctx context.Context, start time.Time, wait time.Duration) bool {
 
 // isBusy reports whether an answer is a busy instance's refusal.
 func isBusy(resp *http.Response) bool {
-	if resp.StatusCode != http.StatusConflict {
+	if resp.StatusCode != http.StatusConflict && resp.StatusCode != http.StatusForbidden {
 		return false
 	}
 	code, _ := parseErrorBody(bodyOf(resp))
+	if resp.StatusCode == http.StatusForbidden {
+		return code == codeBeingOperated
+	}
 	return busyCodes[code]
 }
 

@@ -35,11 +35,12 @@ import (
 //     throttle is reported to the event hook (EventThrottled) and lowers
 //     the client's sending rate (see WithRateLimit).
 //   - Any call refused because the instance runs another operation, 409
-//     with error code DBS.200019, DBS.201014, DBS.201015, DBS.200047 or
-//     DBS.05000084, is likewise sent again for as long as the call's
-//     deadline allows, whatever MaxAttempts says: such a refusal changed
-//     nothing. Each one is reported to the event hook (EventInstanceBusy).
-//     Any other 409 is returned, not re-sent.
+//     with error code DBS.200019, DBS.201014, DBS.201015, DBS.200047,
+//     DBS.05000084 or DBS.212033 ("Instance is currently being operated",
+//     taken from a 403 too), is likewise sent again for as long as the
+//     call's deadline allows, whatever MaxAttempts says: such a refusal
+//     changed nothing. Each one is reported to the event hook
+//     (EventInstanceBusy). Any other 409 is returned, not re-sent.
 //
 // Delays grow exponentially from BaseDelay up to MaxDelay, with jitter, and
 // follow the answer's Retry-After header (seconds or an HTTP date) when it
