@@ -101,8 +101,39 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// IsNotFound reports whether err is, or wraps, an *APIError with status 404.
-func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+// IsNotFound reports whether err is, or wraps, an *APIError that says the
+// thing asked for does not exist: any answer with status 404, or an answer
+// with status 400 and one of these error codes:
+//   - DBS.200543: the job does not exist (ShowGaussMySqlJobInfo; also a new
+//     job not visible yet, see WithVisibilityGrace);
+//   - DBS.280292: the database has no synchronization task (delete,
+//     configuration and scope calls; the code of the error example in
+//     Huawei's definitions of these operations, and the fake's);
+//   - DBS.280128: the database name does not exist (a source database
+//     unknown to the instance);
+//   - DBS.270022 and DBS.05000091: the replication task does not exist, as
+//     Huawei's Terraform provider reads and deletes the tasks of TaurusDB's
+//     HTAP (StarRocks) edition.
+//
+// Any other 400 (a parameter error, DBS.200001) is not a "not found".
+func IsNotFound(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.StatusCode == http.StatusNotFound ||
+		apiErr.StatusCode == http.StatusBadRequest && absentCodes[apiErr.Code]
+}
+
+// absentCodes are the error codes of a 400 answer that IsNotFound takes
+// for "does not exist".
+var absentCodes = map[string]bool{
+	"DBS.200543":   true,
+	"DBS.280292":   true,
+	"DBS.280128":   true,
+	"DBS.270022":   true,
+	"DBS.05000091": true,
+}
 
 // IsThrottled reports whether err is, or wraps, an *APIError with status 429.
 func IsThrottled(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }

@@ -93,7 +93,7 @@ func TestAPIErrorEveryStatusAndBody(t *testing.T) {
 					}
 					assert.Contains(t, err.Error(), fmt.Sprint(status))
 					assert.Contains(t, err.Error(), "req-123")
-					assert.Equal(t, status == 404, IsNotFound(err))
+					assert.Equal(t, status == 404 || status == 400 && b.wantCode == "DBS.280292", IsNotFound(err))
 					assert.Equal(t, status == 429, IsThrottled(err))
 					assert.Equal(t, status == 401, IsUnauthorized(err))
 					assert.False(t, errors.Is(err, ErrInvalidRequest))
@@ -124,4 +124,52 @@ func TestCleanMessages(t *testing.T) {
 	assert.LessOrEqual(t, len(got), maxMessageLen+3+2)
 	assert.Equal(t, "a b  c", clean(" a\tb\r\nc\x00 "))
 	assert.Equal(t, "x\uFFFDy", clean("x\xc3y"))
+}
+
+// TestIsNotFound: a 404, or a 400 whose code says that the job, the task or
+// the database does not exist; no other 400, nor those codes with another
+// status, nor an error that is not an *APIError.
+func TestIsNotFound(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		status int
+		code   string
+		want   bool
+	}{
+		{404, "", true},
+		{404, "APIGW.0101", true},
+		{404, "DBS.200001", true},
+		{400, "DBS.200543", true},
+		{400, "DBS.280292", true},
+		{400, "DBS.280128", true},
+		{400, "DBS.270022", true},
+		{400, "DBS.05000091", true},
+		{400, "DBS.200001", false},
+		{400, "DBS.280293", false},
+		{400, "", false},
+		{400, "dbs.200543", false},
+		{409, "DBS.200543", false},
+		{500, "DBS.280292", false},
+	} {
+		t.Run(fmt.Sprintf("%d/%s", tt.status, tt.code), func(t *testing.T) {
+			t.Parallel()
+			err := fmt.Errorf("wrapped: %w", &APIError{StatusCode: tt.status, Code: tt.code})
+			assert.Equal(t, tt.want, IsNotFound(err))
+		})
+	}
+	assert.False(t, IsNotFound(nil))
+	assert.False(t, IsNotFound(errors.New("DBS.200543 404")))
+}
+
+// TestIsNotFoundOfAnUnknownJob: the service's answer to a job it does not
+// know, through the client.
+func TestIsNotFoundOfAnUnknownJob(t *testing.T) {
+	t.Parallel()
+	c, ts := setup(t)
+	ts.handle("GET "+jobsPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error_code":"DBS.200543","error_msg":"The job does not exist."}`)
+	})
+	_, err := c.Job(t.Context(), "j1")
+	assert.True(t, IsNotFound(err), "got %v", err)
 }
