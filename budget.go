@@ -380,10 +380,15 @@ func (b *budget) answered(sentAt time.Time, throttled bool) bool {
 	return b.ctl.throttle(b.clock.Now(), sentAt)
 }
 
-// dueKey is the context key of the time a request is due: when requests
+// dueKey is the context key of the time a request is due (see withDue).
+type dueKey struct{}
+
+// withDue returns ctx marking its requests as due at t: when requests
 // queue for the budget, the earliest due goes first. A request not marked
 // is due when it reaches the budget.
-type dueKey struct{}
+func withDue(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, dueKey{}, t)
+}
 
 // dueOf is the time ctx's requests are due, or zero.
 func dueOf(ctx context.Context) time.Time {

@@ -217,12 +217,17 @@ func (w *waiter) run(ctx context.Context) (*Job, error) {
 		first      time.Time // the first look was sent
 		notVisible int
 	)
+	var due time.Time // when the next look is due, for the client's budget; zero: now
 	for {
 		sent := w.clock.Now()
 		if first.IsZero() {
 			first = sent
 		}
-		job, err := w.look(ctx)
+		lookCtx := ctx
+		if !due.IsZero() {
+			lookCtx = withDue(ctx, due)
+		}
+		job, err := w.look(lookCtx)
 		got := w.clock.Now()
 		if err != nil {
 			apiErr := notVisibleAnswer(err)
@@ -239,6 +244,7 @@ func (w *waiter) run(ctx context.Context) (*Job, error) {
 			}
 			notVisible++
 			d := w.plan.next(look{sent: sent, got: got})
+			due = got.Add(d)
 			if w.emit != nil {
 				w.emit(Event{Kind: EventJobNotVisible, Operation: jobOperation, JobID: w.jobID,
 					Attempt: notVisible, Delay: d, Elapsed: elapsed, Err: apiErr})
@@ -262,7 +268,15 @@ func (w *waiter) run(ctx context.Context) (*Job, error) {
 			}
 			return job, fmt.Errorf("%w: job %s (%s): %s", ErrJobFailed, job.ID, job.Name, clean(reason))
 		}
-		if err := w.clock.Sleep(ctx, w.plan.next(look{sent: sent, got: got, job: job})); err != nil {
+		d := w.plan.next(look{sent: sent, got: got, job: job})
+		// When looks queue for the client's budget, the one due first goes
+		// first; a look at a job still far from its predicted end counts
+		// as due that much later.
+		due = got.Add(d)
+		if s, ok := w.plan.(interface{ slack() time.Duration }); ok {
+			due = due.Add(s.slack())
+		}
+		if err := w.clock.Sleep(ctx, d); err != nil {
 			return last, fmt.Errorf("chreplication: waiting for job %s (last status %s): %w", w.jobID, last.Status, err)
 		}
 	}

@@ -70,7 +70,8 @@ type predictor struct {
 	bounded                      bool    // the last look gave a bounded estimate
 	aimed                        bool    // the last delay aimed at the predicted end
 	misses, resets               int
-	fallback                     bool // too many misses or resets: backoff to the end
+	fallback                     bool          // too many misses or resets: backoff to the end
+	slackD                       time.Duration // see slack
 }
 
 // progressPoint is one look at a running job: sent at a, answered at b
@@ -94,6 +95,7 @@ func newPredictor(cfg waitConfig) *predictor {
 func (p *predictor) initial() time.Duration { return 0 }
 
 func (p *predictor) next(l look) time.Duration {
+	p.slackD = 0
 	if p.start.IsZero() {
 		p.start = l.sent
 	}
@@ -135,11 +137,28 @@ func (p *predictor) next(l look) time.Duration {
 		if ok && p.resets == 0 && p.points[0].p != pct && est.lo > p.sec(l.got) {
 			lead := min(leadShare*(est.lo-p.sec(l.got)), p.longest.Seconds(), leadStretch*(p.sec(l.got)-p.trusted))
 			d = max(d, time.Duration(lead*float64(time.Second)))
+			p.setSlack(est.lo, p.sec(l.got), d)
 		}
 		return d
 	}
 	p.bounded = true
-	return p.aim(est, p.sec(l.got))
+	d := p.aim(est, p.sec(l.got))
+	p.setSlack(est.lo, p.sec(l.got), d)
+	return d
+}
+
+// slack is how long the look next planned may come late at little cost:
+// the time from it to the job's earliest possible end, at most the delay
+// before it. 0 for a look at or after that end, or when nothing bounds it.
+// When requests queue for the client's budget, a look with slack lets the
+// looks at jobs whose end is due go first.
+func (p *predictor) slack() time.Duration { return p.slackD }
+
+// setSlack sets slack for a look d after now, lo being the earliest end
+// (seconds since origin).
+func (p *predictor) setSlack(lo, now float64, d time.Duration) {
+	left := time.Duration((lo - now) * float64(time.Second))
+	p.slackD = min(max(left-d, 0), d)
 }
 
 // giveUp turns predictions off for the rest of the wait: the backoff
