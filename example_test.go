@@ -170,3 +170,44 @@ func ExampleClient_WaitJob() {
 	// Failed
 	// failed: the source database has no primary key
 }
+
+func ExampleWithRateLimit() {
+	s := newFake(fake.WithRateLimit(20)) // the fake throttles beyond 20 requests a second
+	defer s.Close()
+
+	// One budget for every goroutine, operation, retry and WaitJob look of
+	// the client: 10 requests a second, in bursts of up to 5.
+	c, err := chreplication.NewClient(s.URL(),
+		chreplication.WithProjectID(s.ProjectID()),
+		chreplication.WithAuth(auth.StaticToken(s.Token())),
+		chreplication.WithRateLimit(10, 5),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	errs := make(chan error, 20)
+	for i := range 20 {
+		go func() {
+			_, err := c.ListReplications(ctx, "54e42160670e48e789af7075e1efea1fin16", chreplication.ListOptions{Limit: 10, Offset: i})
+			errs <- err
+		}()
+	}
+	failed := 0
+	for range 20 {
+		if <-errs != nil {
+			failed++
+		}
+	}
+	fmt.Println("failed:", failed, "throttled:", s.ThrottledCount())
+
+	_, err = chreplication.NewClient(s.URL(),
+		chreplication.WithProjectID(s.ProjectID()),
+		chreplication.WithAuth(auth.StaticToken(s.Token())),
+		chreplication.WithRateLimit(0, 1))
+	fmt.Println(errors.Is(err, chreplication.ErrInvalidRequest))
+	// Output:
+	// failed: 0 throttled: 0
+	// true
+}

@@ -19,6 +19,33 @@
 // token that refreshes itself), retries what is safe to retry, reads
 // answers through a size limit and turns every failure into a typed error.
 //
+// # Operations
+//
+// Replications (data synchronization tasks):
+//   - Client.CreateReplication, Client.DeleteReplication: start the job
+//     that creates or deletes a task; they return its job ID.
+//   - Client.ListReplications (one page), Client.AllReplications (every
+//     task, an iterator that fetches the pages).
+//   - Client.EnsureReplication, Client.EnsureReplicationAbsent: create a
+//     task only if it is absent, delete it only if it is present; safe to
+//     call again after any error.
+//
+// Jobs: Client.Job (one look), Client.WaitJob (until it ends).
+//
+// The rest of the workflow:
+//   - Client.ListDatabases, Client.AllDatabases: the instance's databases.
+//   - Client.DatabaseParameters: the parameters a replication takes.
+//   - Client.CheckDatabaseConfig, Client.CheckTableConfig: judge settings
+//     before applying them.
+//   - Client.ShowReplicationConfig: a task's configuration.
+//   - Client.UpdateScope, Client.CancelScopeUpdate: change the tables a
+//     task copies, or stop a change not finished.
+//
+// Options of NewClient: WithProjectID and WithAuth (required),
+// WithHTTPClient, WithLanguage, WithUserAgent, WithTimeout, WithRetry,
+// WithoutRetry, WithMaxResponseBytes, WithRateLimit, WithEventHook and
+// WithInsecureHTTP.
+//
 // # Example to create a replication and wait for it
 //
 //	endpoint, err := chreplication.RegionEndpoint("cn-north-4")
@@ -51,14 +78,17 @@
 // No error, log line or formatted value holds a token, secret key or
 // password.
 //
-// # Retries
+// # Retries and the request budget
 //
-// Reads (list, job) are retried on 429, 502, 503, 504 and network errors;
+// Reads (list, job) are retried on 502, 503, 504 and network errors;
 // writes (create, delete) only when the request certainly never reached the
-// service (no connection could be made, or 429), so a retry never starts a
-// second task. Any call refused because the instance is busy with another
-// operation (409 with a busy code) is sent again until the call's deadline:
-// such a refusal changed nothing. See RetryPolicy and WithEventHook.
+// service (no connection could be made), so a retry never starts a second
+// task. Any call throttled by the API gateway (429) or refused because the
+// instance is busy with another operation (409 with a busy code) is sent
+// again until the call's deadline: neither changed anything. Every request
+// of a Client passes one request budget (WithRateLimit); a 429 lowers the
+// whole client's rate, which climbs back once answers pass. See
+// RetryPolicy, WithRateLimit and WithEventHook.
 package chreplication
 
 //go:generate go tool oapi-codegen -config generated/cfg.yaml openapi.yaml

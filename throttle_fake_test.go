@@ -92,4 +92,3 @@ func countThrottled(s *fake.Server, op string) int {
 	}
 	return k
 }
-

@@ -90,64 +90,21 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 	return cfg
 }
 
-// WaitJob looks at the job jobID until it is Completed or Failed and
-// returns it. A Failed job is returned with an error wrapping ErrJobFailed
-// that holds the job's FailReason.
-//
-// When it looks. WaitJob looks at once, then:
-//
-//   - While the job reports its progress ("60%" in Process, see
-//     Job.Percent), WaitJob predicts the job's end and looks just after it.
-//     It keeps every steady pace and start time that agrees with all the
-//     looks so far, reading a report of 60% as "between 60% and 61%"
-//     somewhere between the look's request and its answer (or as "between
-//     60% and 80%" once two different values were seen and all are
-//     multiples of 20, and likewise for other steps). From those it takes
-//     the earliest and the latest possible end. When they are within 0.3%
-//     of the job's duration (at least 50ms) of each other, the next look
-//     comes at the latest one. Otherwise it comes at the moment whose
-//     answer, whatever it shows, narrows that range most (weighing moments
-//     spread over the time and over the span in which the job may pass
-//     each of its next values), no later than one shortest interval before
-//     the earliest end, nor than 90% of the time left before it; when no
-//     such moment is left, WaitJob walks through the range from its start,
-//     in steps of a quarter of it or 2% of the job's duration, whichever is
-//     shorter, but at least the shortest interval. No delay is longer than
-//     twice the time covered by the looks the prediction rests on (since
-//     the first, or since the last look that disagreed with the older ones:
-//     the job stalled, jumped or went back, and WaitJob forgot the older
-//     ones).
-//   - While the job has been seen to pass a single step of progress, so
-//     that the looks bound its end from below only, the next look comes
-//     after half the time left before that earliest end, but no later than
-//     four times the time the looks cover, and no sooner than the backoff
-//     below would look.
-//   - While the job reports no progress, or the looks bound neither its
-//     pace nor its end (it still shows the value it first showed, or a look
-//     just disagreed with the older ones), the delay starts at the shortest
-//     interval and doubles after every look, up to DefaultMaxPollInterval
-//     or the max given to WithPollInterval (the backoff). After three
-//     looks that found the job running past its latest predicted end, or
-//     six looks that disagreed with the older ones, WaitJob stops
-//     predicting and uses the backoff, from the shortest interval, for the
-//     rest of the wait.
-//   - Two looks are never closer than the shortest interval nor farther
-//     apart than the longest (see WithPollInterval).
-//
-// A job that reports no progress is thus looked at exactly as by earlier
-// versions: after 1s, 2s, 4s … up to 30s with the default intervals.
-//
-// A 404 or 400 answer within the visibility grace (WithVisibilityGrace)
-// means that the job is not visible yet: WaitJob emits an
-// EventJobNotVisible (see WithEventHook) and looks again after the
-// backoff's delay. Any other error from a look (after the client's retries)
-// ends the wait and is returned with the last job seen (nil if none).
+// WaitJob looks at the job jobID until it ends and returns it: Completed
+// with a nil error, Failed with an error wrapping ErrJobFailed that holds
+// the job's FailReason. It looks at once, then just after the end it
+// predicts from the progress the job reports, or, while it cannot predict,
+// after 1s, 2s, 4s … up to 30s; WithPollInterval bounds the time between
+// two looks. A job the service does not show yet (404 or 400 within
+// WithVisibilityGrace) is looked at again and reported as an
+// EventJobNotVisible; any other error from a look (after the client's
+// retries) ends the wait and is returned with the last job seen (nil if
+// none). WithProgress reports each change.
 //
 // When ctx ends first, WaitJob returns promptly with the last job it saw
-// (nil if none) and an error wrapping ctx's error (and the last answer when
-// the job was not visible yet, or when ctx ended while a look was between
-// two retries). WaitJob starts no goroutine; calls on one Client may run
-// concurrently.
+// (nil if none) and an error wrapping ctx's error. Each look passes the
+// client's request budget (see WithRateLimit). WaitJob starts no
+// goroutine; many waits may share one Client.
 func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) (*Job, error) {
 	if err := checkID("jobID", jobID); err != nil {
 		return nil, err

@@ -60,6 +60,49 @@ const (
 // the progress reported, and falls back to capped exponential backoff. Its
 // zero value is not usable; newPredictor makes one. It is used by one wait
 // at a time.
+//
+// How it chooses each look. WaitJob looks at once, then:
+//
+//   - While the job reports its progress ("60%" in Process, see
+//     Job.Percent), WaitJob predicts the job's end and looks just after it.
+//     It keeps every steady pace and start time that agrees with all the
+//     looks so far, reading a report of 60% as "between 60% and 61%"
+//     somewhere between the look's request and its answer (or as "between
+//     60% and 80%" once two different values were seen and all are
+//     multiples of 20, and likewise for other steps). From those it takes
+//     the earliest and the latest possible end. When they are within 0.3%
+//     of the job's duration (at least 50ms) of each other, the next look
+//     comes at the latest one. Otherwise it comes at the moment whose
+//     answer, whatever it shows, narrows that range most (weighing moments
+//     spread over the time and over the span in which the job may pass
+//     each of its next values), no later than one shortest interval before
+//     the earliest end, nor than 90% of the time left before it; when no
+//     such moment is left, WaitJob walks through the range from its start,
+//     in steps of a quarter of it or 2% of the job's duration, whichever is
+//     shorter, but at least the shortest interval. No delay is longer than
+//     twice the time covered by the looks the prediction rests on (since
+//     the first, or since the last look that disagreed with the older ones:
+//     the job stalled, jumped or went back, and WaitJob forgot the older
+//     ones).
+//   - While the job has been seen to pass a single step of progress, so
+//     that the looks bound its end from below only, the next look comes
+//     after half the time left before that earliest end, but no later than
+//     four times the time the looks cover, and no sooner than the backoff
+//     below would look.
+//   - While the job reports no progress, or the looks bound neither its
+//     pace nor its end (it still shows the value it first showed, or a look
+//     just disagreed with the older ones), the delay starts at the shortest
+//     interval and doubles after every look, up to DefaultMaxPollInterval
+//     or the max given to WithPollInterval (the backoff). After three
+//     looks that found the job running past its latest predicted end, or
+//     six looks that disagreed with the older ones, WaitJob stops
+//     predicting and uses the backoff, from the shortest interval, for the
+//     rest of the wait.
+//   - Two looks are never closer than the shortest interval nor farther
+//     apart than the longest (see WithPollInterval).
+//
+// A job that reports no progress is thus looked at after 1s, 2s, 4s … up
+// to 30s with the default intervals.
 type predictor struct {
 	floor, longest, blindLongest time.Duration
 	backoff                      time.Duration // the next blind delay
