@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -1210,4 +1211,24 @@ func TestVersionCompletionEnvironment(t *testing.T) {
 	r = runCLI(t, nil, "help", "lsit")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, `unknown command "lsit" (did you mean list or wait?)`)
+}
+
+// TestExitCodesDocumented checks that every exit code of the CLI is named in
+// the environment topic and in the package doc (go doc), so that a new code
+// cannot be added without saying what it means.
+func TestExitCodesDocumented(t *testing.T) {
+	t.Parallel()
+	env := runCLI(t, nil, "help", "environment")
+	require.Equal(t, exitOK, env.code)
+	_, topic, ok := strings.Cut(env.stdout, "Exit codes:")
+	require.True(t, ok, env.stdout)
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	_, docCodes, ok := strings.Cut(string(doc), "// # Exit codes")
+	require.True(t, ok)
+	docCodes, _, _ = strings.Cut(docCodes, "// # ")
+	for _, code := range []int{exitOK, exitAPI, exitUsage, exitJobFailed, exitCheckFailed, exitAbnormal, exitInterrupted} {
+		assert.Regexp(t, fmt.Sprintf(`(^|[\s,])%d [A-Za-z]`, code), topic, "exit code %d in the environment topic", code)
+		assert.Regexp(t, fmt.Sprintf(`//\t%d +[A-Za-z]`, code), docCodes, "exit code %d in doc.go", code)
+	}
 }

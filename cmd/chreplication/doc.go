@@ -22,6 +22,8 @@
 //	chreplication scope     --instance-id I --source-instance-id S --database D (--include-tables T,... | --exclude-tables T,...) [--source-node-id N] [--wait]
 //	chreplication scope     --instance-id I --database D --cancel [--wait]
 //	chreplication apply  -f FILE [--prune] [--dry-run] [--confirm-wait 30s]
+//	chreplication watch    (--instance-id I ... | -f FILE) [--interval D] [--exit-on-abnormal]
+//	chreplication exporter --listen ADDR (--instance-id I ... | -f FILE) [--refresh D]
 //	chreplication fake   [--addr 127.0.0.1:8080] [--rate-limit N] [--control=false] [--job-duration 2s] [--quiet]
 //	chreplication demo   [--job-duration 1.5s]
 //	chreplication version | completion bash|zsh|fish|powershell
@@ -34,7 +36,7 @@
 // the project, the credentials) is reported in one message, exit 2.
 //
 // The API commands (create, list, delete, job, wait, databases, params,
-// check, config, scope, apply) also take:
+// check, config, scope, apply, watch, exporter) also take:
 //
 //	--endpoint URL     the API endpoint, or
 //	--region NAME      a Huawei Cloud region such as cn-north-4
@@ -137,6 +139,7 @@
 //	3  the waited job ended Failed; stderr shows its fail_reason (apply: a job ended Failed or an
 //	   abnormal task was left alone, and no error of kind 1)
 //	4  check: a setting or a table configuration fails (the verdicts are printed all the same)
+//	5  watch --exit-on-abnormal: a look showed a task whose status is not normal
 //	130 interrupted (Ctrl-C, SIGTERM): the jobs still running on the service are listed on stderr first
 //
 // # The synchronisation workflow
@@ -187,6 +190,21 @@
 // summary; --dry-run only plans. It never creates a database twice, even
 // when answers are lost, so running it again is always safe. An abnormal
 // task is left alone and reported.
+//
+// # Monitoring
+//
+// `chreplication watch` looks at every replication of the instances named by
+// --instance-id (repeated) or by an apply file (-f) every --interval, within
+// the run's request budget, and prints one line per change: a task appearing
+// or disappearing, its status, stage, catch-up stage or percentage changing,
+// a look failing or recovering; with --output json, one JSON object per line.
+// --exit-on-abnormal exits 5 once a task is not normal.
+//
+// `chreplication exporter --listen ADDR` serves the same state as Prometheus
+// metrics on /metrics (and /healthz), refreshed in the background every
+// --refresh (default 1m) so that a scrape never calls the API; the alert
+// rules for them are in deploy/prometheus/alerts.yaml. Both are built on the
+// library packages monitor and exporter.
 //
 // # The fake
 //

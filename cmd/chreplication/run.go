@@ -23,6 +23,9 @@ const (
 	// exitCheckFailed: a check found a setting or a table configuration
 	// that fails.
 	exitCheckFailed = 4
+	// exitAbnormal: watch --exit-on-abnormal saw a task whose status is
+	// not normal.
+	exitAbnormal = 5
 	// exitInterrupted: Ctrl-C (SIGINT) or SIGTERM ended the command; what
 	// it started and is still running on the service was listed first.
 	exitInterrupted = 130
@@ -623,4 +626,4 @@ signature's X-Project-Id and the IAM token's project and host.
 
 Exit codes: 0 success, 1 API or network error, 2 usage error or invalid input (nothing sent),
 3 the waited job ended Failed, 4 a check found a setting that fails,
-130 interrupted (the jobs still running are listed first).`
+5 watch --exit-on-abnormal saw an abnormal task, 130 interrupted (the jobs still running are listed first).`

@@ -19,9 +19,6 @@ import (
 	"github.com/gaussdb-tools/chreplication/reconcile"
 )
 
-// exitAbnormal: watch --exit-on-abnormal saw an abnormal task.
-const exitAbnormal = 5
-
 // defaultWatchInterval is how often watch looks at every instance.
 const defaultWatchInterval = 30 * time.Second
 
