@@ -382,10 +382,19 @@ func isBusy(resp *http.Response) bool {
 		return false
 	}
 	code, _ := parseErrorBody(bodyOf(resp))
-	if resp.StatusCode == http.StatusForbidden {
+	return busyAnswer(resp.StatusCode, code)
+}
+
+// busyAnswer reports whether an answer's status and error code are a busy
+// instance's refusal.
+func busyAnswer(status int, code string) bool {
+	switch status {
+	case http.StatusConflict:
+		return busyCodes[code]
+	case http.StatusForbidden:
 		return code == codeBeingOperated
 	}
-	return busyCodes[code]
+	return false
 }
 
 // read reads and closes the body of resp and puts the bytes in its place

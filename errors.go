@@ -135,6 +135,18 @@ var absentCodes = map[string]bool{
 	"DBS.05000091": true,
 }
 
+// IsBusy reports whether err is, or wraps, an *APIError that says the
+// instance is running another operation: status 409 with error code
+// DBS.200019, DBS.201014, DBS.201015, DBS.200047, DBS.05000084 or DBS.212033,
+// or status 403 with DBS.212033 ("Instance is currently being operated").
+// Such a refusal changed nothing; the client sends these calls again until
+// their deadline (see RetryPolicy), so a caller sees one only when the
+// deadline came first.
+func IsBusy(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && busyAnswer(apiErr.StatusCode, apiErr.Code)
+}
+
 // IsThrottled reports whether err is, or wraps, an *APIError with status 429.
 func IsThrottled(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }
 

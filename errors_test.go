@@ -161,6 +161,37 @@ func TestIsNotFound(t *testing.T) {
 	assert.False(t, IsNotFound(errors.New("DBS.200543 404")))
 }
 
+// TestIsBusy: the busy codes of a 409, and DBS.212033 from a 403 too.
+func TestIsBusy(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		status int
+		code   string
+		want   bool
+	}{
+		{409, "DBS.200019", true},
+		{409, "DBS.201014", true},
+		{409, "DBS.201015", true},
+		{409, "DBS.200047", true},
+		{409, "DBS.05000084", true},
+		{409, "DBS.212033", true},
+		{403, "DBS.212033", true},
+		{403, "DBS.200019", false},
+		{409, "DBS.280293", false},
+		{409, "", false},
+		{400, "DBS.212033", false},
+		{429, "APIGW.0308", false},
+	} {
+		t.Run(fmt.Sprintf("%d/%s", tt.status, tt.code), func(t *testing.T) {
+			t.Parallel()
+			err := fmt.Errorf("wrapped: %w", &APIError{StatusCode: tt.status, Code: tt.code})
+			assert.Equal(t, tt.want, IsBusy(err))
+		})
+	}
+	assert.False(t, IsBusy(nil))
+	assert.False(t, IsBusy(errors.New("409 DBS.200019")))
+}
+
 // TestIsNotFoundOfAnUnknownJob: the service's answer to a job it does not
 // know, through the client.
 func TestIsNotFoundOfAnUnknownJob(t *testing.T) {

@@ -465,18 +465,10 @@ func isNotFoundAnswer(e *chreplication.APIError) bool {
 	return e.StatusCode == http.StatusBadRequest && slices.Contains(notFoundCodes, e.Code)
 }
 
-// busyCodes are the codes of a 409 answer saying that the instance runs
-// another operation (the client's own list, and DBS.212033).
-var busyCodes = []string{"DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084", "DBS.212033"}
-
 // patient reports whether err is one Apply tries again for as long as the
 // context allows: a lost answer, a throttled call, a busy instance.
 func patient(err error) bool {
-	if errors.Is(err, chreplication.ErrOutcomeUnknown) || chreplication.IsThrottled(err) {
-		return true
-	}
-	var apiErr *chreplication.APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict && slices.Contains(busyCodes, apiErr.Code)
+	return errors.Is(err, chreplication.ErrOutcomeUnknown) || chreplication.IsThrottled(err) || chreplication.IsBusy(err)
 }
 
 // transient reports whether an error may pass when the change is tried
