@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	chreplication "github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/exporter"
 	"github.com/gaussdb-tools/chreplication/fake"
 	"github.com/gaussdb-tools/chreplication/monitor"
@@ -262,4 +263,34 @@ func TestNewRefuses(t *testing.T) {
 	require.ErrorIs(t, err, monitor.ErrInvalidTarget)
 	_, err = exporter.New([]monitor.Target{{Client: c, InstanceID: instA}}, exporter.WithRefreshInterval(0))
 	require.ErrorContains(t, err, "refresh interval")
+}
+
+// TestRefreshWithinTheClientsBudget: the looks of a refresh pass the client's
+// request budget (chreplication.WithRateLimit), so an exporter of many
+// instances stays under the API gateway's limit instead of being throttled.
+// The fake throttles beyond 4 requests a second; the client allows 2 a second
+// (a burst of 1), so the 6 looks take about 3 s and none is throttled. Without
+// the budget the 6 looks come within one second and the gateway answers 429.
+func TestRefreshWithinTheClientsBudget(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithRateLimit(4))
+	rc := exporter.NewRequestCounter(s.Client().Transport)
+	c := newClient(t, s, rc, chreplication.WithRateLimit(2, 1))
+	var targets []monitor.Target
+	for i := range 6 {
+		id := fmt.Sprintf("%030din16", i)
+		require.NoError(t, s.AddReplication(id, "shop"))
+		targets = append(targets, monitor.Target{Client: c, InstanceID: id})
+	}
+	e, err := exporter.New(targets, exporter.WithRequestCounter(rc))
+	require.NoError(t, err)
+	require.NoError(t, e.Refresh(t.Context()))
+	assert.Zero(t, s.ThrottledCount(), "the gateway throttled a look")
+	got := scrape(t, e.Handler())
+	assert.Len(t, got["chreplication_replication_normal"], 6)
+	assert.Equal(t, float64(6), got["chreplication_api_requests_total"][lbl("code", "200", "operation", opList)])
+	assert.NotContains(t, got["chreplication_api_requests_total"], lbl("code", "429", "operation", opList))
+	for _, ok := range got["chreplication_refresh_success"] {
+		assert.Equal(t, float64(1), ok)
+	}
 }
