@@ -23,8 +23,9 @@ func (e *invalidFileError) Error() string {
 	return e.name + " is not a valid apply file: " + strings.Join(e.problems, "; ")
 }
 
-// readApplyFile reads the file named by -f: "-" is standard input. A file
-// that cannot be read is a usage error.
+// readApplyFile reads the file named by -f (apply, watch, exporter): "-"
+// is standard input. A file that cannot be read, or larger than
+// maxApplyFileBytes, is a usage error.
 func readApplyFile(path string, stdin io.Reader) (name string, data []byte, err error) {
 	name = path
 	var r io.Reader

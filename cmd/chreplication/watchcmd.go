@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +84,7 @@ func (f *instanceFlags) targets(c *cli, a *apiFlags, extra ...chreplication.Opti
 		}
 		return out, nil
 	}
-	name, data, err := readInstancesFile(f.path, c.stdin)
+	name, data, err := readApplyFile(f.path, c.stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -129,36 +128,6 @@ func (f *instanceFlags) targets(c *cli, a *apiFlags, extra ...chreplication.Opti
 		return nil, usageErrorf("%s names no instance", name)
 	}
 	return out, nil
-}
-
-// readInstancesFile reads the file of -f ("-" is standard input), up to
-// reconcile.MaxFileBytes. A file that cannot be read is a usage error.
-func readInstancesFile(path string, stdin io.Reader) (string, []byte, error) {
-	name := path
-	var r io.Reader
-	if path == "-" {
-		name = "standard input"
-		if stdin == nil {
-			return name, nil, usageErrorf("-f -: no standard input")
-		}
-		r = stdin
-	} else {
-		fh, err := os.Open(path)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return name, nil, usageErrorf("-f %s: %s", clip(path), err)
-		}
-		defer fh.Close()
-		r = fh
-	}
-	data, err := io.ReadAll(io.LimitReader(r, reconcile.MaxFileBytes+1))
-	if err != nil {
-		return name, nil, usageErrorf("-f %s: reading: %s", clip(path), err)
-	}
-	return name, data, nil // Parse refuses a file larger than MaxFileBytes
 }
 
 // newWatchCommand is 'chreplication watch'.
