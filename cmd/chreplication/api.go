@@ -218,6 +218,20 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines, extra 
 	if err := joinProblems(errs...); err != nil {
 		return nil, err
 	}
+	opts := a.clientOptions(projectID, creds, perSecond, events)
+	client, err := chreplication.NewClient(endpoint, append(opts, extra...)...)
+	if a.endpoint == "" && a.region == "" {
+		err = fromVariable(err, "endpoint", envEndpoint)
+	}
+	if a.projectID == "" {
+		err = fromVariable(err, "projectID", envProjectID)
+	}
+	return client, err
+}
+
+// clientOptions are the options of a client of the flags for projectID,
+// with creds and a budget of perSecond requests a second (none when 0).
+func (a *apiFlags) clientOptions(projectID string, creds auth.Authenticator, perSecond float64, events *eventLines) []chreplication.Option {
 	opts := []chreplication.Option{
 		chreplication.WithProjectID(projectID),
 		chreplication.WithAuth(creds),
@@ -235,14 +249,7 @@ func (a *apiFlags) client(getenv func(string) string, events *eventLines, extra 
 	if events != nil {
 		opts = append(opts, chreplication.WithEventHook(events.event))
 	}
-	client, err := chreplication.NewClient(endpoint, append(opts, extra...)...)
-	if a.endpoint == "" && a.region == "" {
-		err = fromVariable(err, "endpoint", envEndpoint)
-	}
-	if a.projectID == "" {
-		err = fromVariable(err, "projectID", envProjectID)
-	}
-	return client, err
+	return opts
 }
 
 // eventLines is where the client's event lines go: stderr (stdout may carry

@@ -266,24 +266,11 @@ func (ap *applyRun) clientFor(endpoint, projectID string) (*chreplication.Client
 	if err != nil {
 		return nil, usageErrorf("credentials of project %s: %s", printable(projectID), printable(strings.TrimPrefix(firstLine(err.Error()), "auth: ")))
 	}
-	opts := []chreplication.Option{
-		chreplication.WithProjectID(projectID),
-		chreplication.WithAuth(creds),
-		chreplication.WithUserAgent("chreplication-cli/" + chreplication.Version),
+	perSecond, err := a.resolveRateLimit(getenv)
+	if err != nil {
+		return nil, err
 	}
-	if a.language != "" {
-		opts = append(opts, chreplication.WithLanguage(a.language))
-	}
-	if a.insecure {
-		opts = append(opts, chreplication.WithInsecureHTTP())
-	}
-	if perSecond, err := a.resolveRateLimit(getenv); err == nil && perSecond > 0 {
-		opts = append(opts, chreplication.WithRateLimit(perSecond, rateBurst(perSecond)))
-	}
-	if ap.cli.events != nil {
-		opts = append(opts, chreplication.WithEventHook(ap.cli.events.event))
-	}
-	return chreplication.NewClient(endpoint, opts...)
+	return chreplication.NewClient(endpoint, a.clientOptions(projectID, creds, perSecond, ap.cli.events)...)
 }
 
 // toChange is the JSON document's line of a change.
