@@ -34,6 +34,7 @@ prometheus:
 ## rules: the Prometheus alert rules (deploy/prometheus) checked and unit-tested with promtool.
 rules: prometheus
 	promtool check rules deploy/prometheus/alerts.yaml
+	promtool check config deploy/prometheus/prometheus.yml
 	cd deploy/prometheus && promtool test rules alerts_test.yaml
 
 ## provider: the Terraform/OpenTofu provider (a module of its own): vet, lint, its docs' drift, and its
