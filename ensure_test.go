@@ -472,3 +472,60 @@ func TestValidateExports(t *testing.T) {
 		assert.Equal(t, "database", ire.Field)
 	}
 }
+
+// TestWithoutFirstLook: the create (the delete) is sent without a list
+// before it; what follows its answer is unchanged: a lost answer is
+// confirmed with the list, and the service's "exists" ("does not exist")
+// answer is taken from a task the caller's list missed.
+func TestWithoutFirstLook(t *testing.T) {
+	t.Parallel()
+	t.Run("create", func(t *testing.T) {
+		t.Parallel()
+		c, s := newEnsureSvc(t)
+		res, err := c.EnsureReplication(t.Context(), testInstance, shopRequest(), WithoutFirstLook())
+		require.NoError(t, err)
+		assert.Equal(t, EnsureResult{Created: true, JobID: "job-post-1"}, res)
+		creates, _, lists := s.counts()
+		assert.Equal(t, 1, creates)
+		assert.Zero(t, lists, "no list before the create")
+	})
+	t.Run("create, answer lost", func(t *testing.T) {
+		t.Parallel()
+		c, s := newEnsureSvc(t)
+		s.onWrite = cutAfterActing(0)
+		res, err := c.EnsureReplication(t.Context(), testInstance, shopRequest(), WithoutFirstLook(), WithConfirmWait(shortConfirm))
+		require.NoError(t, err)
+		assert.True(t, res.Created && res.JobIDLost, "%+v", res)
+		creates, _, lists := s.counts()
+		assert.Equal(t, 1, creates)
+		assert.Equal(t, 1, lists, "one list, after the lost answer")
+	})
+	t.Run("create of a task the caller's list missed", func(t *testing.T) {
+		t.Parallel()
+		c, s := newEnsureSvc(t, "shop")
+		s.onWrite = answer(http.StatusBadRequest, "DBS.280293", false)
+		res, err := c.EnsureReplication(t.Context(), testInstance, shopRequest(), WithoutFirstLook(), WithConfirmWait(shortConfirm))
+		require.NoError(t, err)
+		assert.False(t, res.Created)
+		require.NotNil(t, res.Replication)
+		assert.Equal(t, "shop", taskKey(res.Replication))
+	})
+	t.Run("delete", func(t *testing.T) {
+		t.Parallel()
+		c, s := newEnsureSvc(t, "shop")
+		res, err := c.EnsureReplicationAbsent(t.Context(), testInstance, "shop", WithoutFirstLook())
+		require.NoError(t, err)
+		assert.Equal(t, EnsureAbsentResult{Deleted: true, JobID: "job-delete-1"}, res)
+		_, deletes, lists := s.counts()
+		assert.Equal(t, 1, deletes)
+		assert.Zero(t, lists, "no list before the delete")
+	})
+	t.Run("delete of a task already gone", func(t *testing.T) {
+		t.Parallel()
+		c, s := newEnsureSvc(t)
+		s.onWrite = answer(http.StatusBadRequest, "DBS.280292", false)
+		res, err := c.EnsureReplicationAbsent(t.Context(), testInstance, "shop", WithoutFirstLook(), WithConfirmWait(shortConfirm))
+		require.NoError(t, err)
+		assert.Equal(t, EnsureAbsentResult{}, res)
+	})
+}

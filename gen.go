@@ -28,7 +28,8 @@
 //     task, an iterator that fetches the pages).
 //   - Client.EnsureReplication, Client.EnsureReplicationAbsent: create a
 //     task only if it is absent, delete it only if it is present; safe to
-//     call again after any error.
+//     call again after any error (options WithConfirmWait and
+//     WithoutFirstLook).
 //
 // Jobs: Client.Job (one look), Client.WaitJob (until it ends).
 //

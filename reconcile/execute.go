@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -137,53 +136,32 @@ func (op *operation) already(r *chreplication.Replication) {
 	}
 }
 
-// create makes one try of a create. It reports whether a job was started
-// (ch.JobID, or ch.JobIDLost).
+// ensureOptions are the options of a try's Ensure call: the first try
+// skips the list, since the plan's list has just shown the change needed;
+// a try after a lost answer looks first.
+func (op *operation) ensureOptions() []chreplication.EnsureOption {
+	opts := []chreplication.EnsureOption{chreplication.WithConfirmWait(op.a.opts.ConfirmWait)}
+	if !op.lost {
+		opts = append(opts, chreplication.WithoutFirstLook())
+	}
+	return opts
+}
+
+// create makes one try of a create through EnsureReplication. It reports
+// whether a job was started (ch.JobID, or ch.JobIDLost). An error wrapping
+// ErrOutcomeUnknown marks the operation lost (see again).
 func (op *operation) create(ctx context.Context) (bool, error) {
 	ch := op.ch
-	if !op.lost {
-		// The plan's list lacks the task: create it.
-		jobID, err := op.c.CreateReplication(ctx, ch.InstanceID, ch.Request)
-		if err == nil {
-			ch.JobID = jobID
-			return true, nil
-		}
-		switch classify(ctx, err, isExistsAnswer) {
-		case outcomeRefused:
-			return false, err
-		case outcomeOtherRefusal:
-			// A refusal that may hide an existing task: look once.
-			if r, lerr := op.find(ctx); lerr == nil && r != nil {
-				op.already(r)
-				return false, nil
-			}
-			return false, err
-		case outcomeConflict:
-			r, lerr := op.confirm(ctx, true)
-			if r != nil {
-				op.already(r)
-				return false, nil
-			}
-			return false, outcomeUnknown("create", ch, err, lerr)
-		case outcomeCanceled:
-			ch.MayRun = true
-			return false, err
-		}
-		op.lost, ch.MayRun = true, true
-		r, lerr := op.confirm(ctx, true)
-		if r != nil {
-			ch.JobIDLost, ch.Replication = true, r
-			return true, nil
-		}
-		return false, outcomeUnknown("create", ch, err, lerr)
-	}
-	res, err := op.c.EnsureReplication(ctx, ch.InstanceID, ch.Request, chreplication.WithConfirmWait(op.a.opts.ConfirmWait))
+	res, err := op.c.EnsureReplication(ctx, ch.InstanceID, ch.Request, op.ensureOptions()...)
 	if err != nil {
 		return false, err
 	}
 	switch {
 	case res.Created:
 		ch.JobID, ch.JobIDLost = res.JobID, res.JobIDLost
+		if res.JobIDLost {
+			ch.Replication = res.Replication
+		}
 		return true, nil
 	case op.lost:
 		// The list shows the task an earlier try's lost create made.
@@ -197,41 +175,7 @@ func (op *operation) create(ctx context.Context) (bool, error) {
 // remove makes one try of a delete, as create does.
 func (op *operation) remove(ctx context.Context) (bool, error) {
 	ch := op.ch
-	if !op.lost {
-		jobID, err := op.c.DeleteReplication(ctx, ch.InstanceID, ch.Database)
-		if err == nil {
-			ch.JobID = jobID
-			return true, nil
-		}
-		switch classify(ctx, err, isNotFoundAnswer) {
-		case outcomeRefused:
-			return false, err
-		case outcomeOtherRefusal:
-			if r, lerr := op.find(ctx); lerr == nil && r == nil {
-				op.already(nil)
-				return false, nil
-			}
-			return false, err
-		case outcomeConflict:
-			r, lerr := op.confirm(ctx, false)
-			if r == nil && lerr == nil {
-				op.already(nil)
-				return false, nil
-			}
-			return false, outcomeUnknown("delete", ch, err, lerr)
-		case outcomeCanceled:
-			ch.MayRun = true
-			return false, err
-		}
-		op.lost, ch.MayRun = true, true
-		r, lerr := op.confirm(ctx, false)
-		if r == nil && lerr == nil {
-			ch.JobIDLost = true
-			return true, nil
-		}
-		return false, outcomeUnknown("delete", ch, err, lerr)
-	}
-	res, err := op.c.EnsureReplicationAbsent(ctx, ch.InstanceID, ch.Database, chreplication.WithConfirmWait(op.a.opts.ConfirmWait))
+	res, err := op.c.EnsureReplicationAbsent(ctx, ch.InstanceID, ch.Database, op.ensureOptions()...)
 	if err != nil {
 		return false, err
 	}
@@ -245,44 +189,6 @@ func (op *operation) remove(ctx context.Context) (bool, error) {
 	}
 	op.already(nil)
 	return false, nil
-}
-
-// find returns the task of the change's database as the list shows it, or
-// nil.
-func (op *operation) find(ctx context.Context) (*chreplication.Replication, error) {
-	for r, err := range op.c.AllReplications(ctx, op.ch.InstanceID) {
-		if err != nil {
-			return nil, err
-		}
-		if taskKey(r) == op.ch.Database {
-			return &r, nil
-		}
-	}
-	return nil, nil
-}
-
-// confirm looks at the list until it shows the task (present) or no longer
-// shows it (!present), for up to the confirm wait, and returns the task
-// last seen (nil when none) and the last list error.
-func (op *operation) confirm(ctx context.Context, present bool) (*chreplication.Replication, error) {
-	wait := op.a.opts.ConfirmWait
-	poll := min(max(wait/10, 10*time.Millisecond), 2*time.Second)
-	deadline := time.Now().Add(wait)
-	for {
-		r, err := op.find(ctx)
-		if err == nil && (r != nil) == present {
-			return r, nil
-		}
-		if ctx.Err() != nil || !time.Now().Add(poll).Before(deadline) {
-			if err == nil && !present {
-				err = errors.New("the list still shows the task")
-			}
-			return r, err
-		}
-		if sleep(ctx, poll) != nil {
-			return r, err
-		}
-	}
 }
 
 // again decides, after a failed try, whether to try once more (and waits
@@ -402,69 +308,6 @@ func (e *estimate) get() time.Duration {
 	return longest + longest/20
 }
 
-// outcome is what an error of a create or delete says about the service.
-type outcome int
-
-const (
-	// outcomeMaybe: the request may have reached the service and its
-	// answer was lost; the list tells.
-	outcomeMaybe outcome = iota
-	// outcomeRefused: the service certainly did not act.
-	outcomeRefused
-	// outcomeOtherRefusal: a 400 that is not the known answer; it may
-	// still hide the state wanted.
-	outcomeOtherRefusal
-	// outcomeConflict: the service says the state is already the wanted
-	// one (the task exists; the task does not exist).
-	outcomeConflict
-	// outcomeCanceled: the context ended; nothing more can be learnt.
-	outcomeCanceled
-)
-
-// classify sorts the error of a create or delete as EnsureReplication
-// does. conflict recognises the answer that the state is already the
-// wanted one.
-func classify(ctx context.Context, err error, conflict func(*chreplication.APIError) bool) outcome {
-	if ctx.Err() != nil {
-		return outcomeCanceled
-	}
-	if errors.Is(err, chreplication.ErrInvalidRequest) {
-		return outcomeRefused
-	}
-	var apiErr *chreplication.APIError
-	if errors.As(err, &apiErr) {
-		switch {
-		case conflict(apiErr):
-			return outcomeConflict
-		case apiErr.StatusCode == http.StatusBadRequest:
-			return outcomeOtherRefusal
-		case apiErr.StatusCode >= 500, apiErr.StatusCode == http.StatusRequestTimeout:
-			return outcomeMaybe
-		}
-		return outcomeRefused
-	}
-	// A connection cut after the request went out, a timeout, a 2xx answer
-	// that could not be read: the list tells. (A connection that could not
-	// be made is retried by the client; if it still fails, looking at the
-	// list costs a request and is never wrong.)
-	return outcomeMaybe
-}
-
-// The error codes of a create refused because the task exists, and of a
-// delete refused because it does not.
-var (
-	existsCodes   = []string{"DBS.280293"}
-	notFoundCodes = []string{"DBS.280292"}
-)
-
-func isExistsAnswer(e *chreplication.APIError) bool {
-	return e.StatusCode == http.StatusBadRequest && (slices.Contains(existsCodes, e.Code) || strings.Contains(strings.ToLower(e.Message), "already"))
-}
-
-func isNotFoundAnswer(e *chreplication.APIError) bool {
-	return e.StatusCode == http.StatusBadRequest && slices.Contains(notFoundCodes, e.Code)
-}
-
 // patient reports whether err is one Apply tries again for as long as the
 // context allows: a lost answer, a throttled call, a busy instance.
 func patient(err error) bool {
@@ -484,17 +327,6 @@ func transient(err error) bool {
 		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout
 	}
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// outcomeUnknown builds the error of a create or delete that may have
-// reached the service when the list did not show its effect.
-func outcomeUnknown(what string, ch *Change, sendErr, listErr error) error {
-	errs := []error{fmt.Errorf("%w: %s of database %q on instance %s may have reached the service, and the list did not show its effect; applying again is safe",
-		chreplication.ErrOutcomeUnknown, what, ch.Database, ch.InstanceID), sendErr}
-	if listErr != nil {
-		errs = append(errs, listErr)
-	}
-	return errors.Join(errs...)
 }
 
 // sleep waits d or until ctx ends, and returns ctx's error then.
