@@ -8,12 +8,12 @@ GOLANGCI_VER  := v2.15.0
 TOFU          := .bin/tofu
 PKGS          := ./...
 
-.PHONY: all test unit prometheus rules allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean provider provider-docs provider-docs-check
+.PHONY: all test tidy-check unit prometheus rules allocs vet fmt-check lint generate check-generated spec-check bench bench-interop interop demo deps-check clean provider provider-docs provider-docs-check
 
 all: test
 
 ## test: everything CI checks: vet, gofmt, lint, generated code, the spec, the alert rules, the race-enabled tests.
-test: vet fmt-check lint check-generated deps-check spec-check rules unit allocs interop provider
+test: tidy-check vet fmt-check lint check-generated deps-check spec-check rules unit allocs interop provider
 
 ## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests); the exporter's
 ## integration test runs a real Prometheus, installed first.
@@ -87,6 +87,12 @@ check-generated: generate
 
 ## deps-check: a program importing only the client packages must not link kin-openapi, testify,
 ## the CLI's cobra or the exporter's client_golang.
+## tidy-check: every module's go.mod and go.sum are as go mod tidy leaves them (a module that needs
+## tidying fails later, and less clearly, in go vet).
+MODULES := . interop terraform-provider-chreplication
+tidy-check:
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy -diff) || { echo "$$m: go.mod or go.sum needs 'go mod tidy' (the diff is above)"; exit 1; }; done
+
 deps-check:
 	@bad=$$($(GO) list -deps . ./generated ./auth | grep -E 'kin-openapi|testify|goleak|spf13/cobra|spf13/pflag|prometheus/client_golang' || true); \
 	if [ -n "$$bad" ]; then echo "client packages link test or validation code:"; echo "$$bad"; exit 1; fi
