@@ -18,7 +18,7 @@ test: tidy-check vet fmt-check lint check-generated deps-check spec-check rules 
 ## unit: the Go tests, with the race detector (fuzz seeds run as ordinary tests); the exporter's
 ## integration test runs a real Prometheus, installed first.
 unit: prometheus
-	$(GO) test -race -count=1 $(PKGS)
+	CHREPLICATION_REQUIRE_TOOLS=1 $(GO) test -race -count=1 $(PKGS)
 
 ## interop: Huawei Cloud's official Go SDK against the fake, and its models against the spec
 ## (interop/ is a module of its own: the main module never depends on the SDK).
