@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,11 +27,16 @@ const (
 	// or a value in it is refused; the message names the field.
 	CodeControlInvalid = "FAKE.0400"
 	// CodeControlForbidden (403): the request did not come from a loopback
-	// address, or its Host is not one.
+	// address, its Host is not one, or it carries an Origin (a web page's
+	// request) that is not a loopback address or localhost.
 	CodeControlForbidden = "FAKE.0403"
 	// CodeControlNotFound (404): no control route has this method and path,
 	// or the task or job the route names does not exist.
 	CodeControlNotFound = "FAKE.0404"
+	// CodeControlMediaType (415): the request says its body is something
+	// other than application/json (a form or text/plain, which a web page
+	// may send to any address without asking).
+	CodeControlMediaType = "FAKE.0415"
 )
 
 // WithControl serves the control routes under ControlPrefix, for tests
@@ -50,7 +57,11 @@ const (
 // (unknown fields included) is refused with 400 CodeControlInvalid naming
 // what is wrong. They answer only requests from a loopback address whose
 // Host is a loopback address or localhost (else 403
-// CodeControlForbidden), and NewServer fails when WithAddr makes the fake
+// CodeControlForbidden), not a request whose Origin header names another
+// site (403 CodeControlForbidden), and not a body whose Content-Type is
+// anything but application/json (415 CodeControlMediaType): a web page may
+// send a form or text/plain to any address without asking. NewServer
+// fails when WithAddr makes the fake
 // listen on another address than a loopback one. Without WithControl,
 // paths under ControlPrefix are answered as any path of no operation (404
 // CodeAPINotFound).
@@ -93,6 +104,16 @@ func newControl(s *Server) http.Handler {
 				"The control routes answer only requests from a loopback address to a loopback address or localhost.")
 			return
 		}
+		if o := r.Header.Get("Origin"); o != "" && !loopbackOrigin(o) {
+			writeError(w, http.StatusForbidden, CodeControlForbidden,
+				"The control routes refuse requests of web pages from another site (Origin "+strconv.Quote(o)+"); send them without an Origin, as curl and test code do.")
+			return
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONMediaType(r.Header) {
+			writeError(w, http.StatusUnsupportedMediaType, CodeControlMediaType,
+				"The control routes take application/json bodies; this request says "+strconv.Quote(ct)+" (with curl, add -H 'Content-Type: application/json').")
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			writeError(w, http.StatusNotFound, CodeControlNotFound,
 				"No control route has method "+r.Method+" and this path; the control routes are: "+strings.Join(controlRoutes, ", ")+".")
@@ -122,6 +143,21 @@ func fromLoopback(r *http.Request) bool {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackOrigin reports whether an Origin header names a page served from
+// a loopback address or localhost ("null", an opaque origin, does not).
+func loopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
 }
 

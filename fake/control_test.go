@@ -295,3 +295,56 @@ func TestControlLoopbackOnly(t *testing.T) {
 	s.FinishJobs()
 	assert.Equal(t, fake.StatusNormal, s.Replications(testInstance)[0].Status, "no failure was queued")
 }
+
+// TestControlRefusesCrossSiteRequests: a web page may send a "simple"
+// request (a form or text/plain body, no preflight) to any address; the
+// control routes refuse one whose Origin is another site (403) and any
+// body that says it is not JSON (415), and change nothing. Requests
+// without an Origin, as curl and test code send them, work.
+func TestControlRefusesCrossSiteRequests(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, origin, contentType string
+		want                      int
+		code                      string
+	}{
+		{"a page of another site", "https://evil.example", "text/plain", http.StatusForbidden, fake.CodeControlForbidden},
+		{"another site, JSON", "https://evil.example", "application/json", http.StatusForbidden, fake.CodeControlForbidden},
+		{"an opaque origin", "null", "", http.StatusForbidden, fake.CodeControlForbidden},
+		{"a text body", "", "text/plain", http.StatusUnsupportedMediaType, fake.CodeControlMediaType},
+		{"a form", "", "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType, fake.CodeControlMediaType},
+		{"a loopback page, text", "http://127.0.0.1:3000", "text/plain;charset=UTF-8", http.StatusUnsupportedMediaType, fake.CodeControlMediaType},
+		{"a loopback page, JSON", "http://localhost:3000", "application/json", http.StatusNoContent, ""},
+		{"curl, JSON", "", "application/json; charset=utf-8", http.StatusNoContent, ""},
+		{"curl, no type", "", "", http.StatusNoContent, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, fake.WithControl(), fake.WithJobMode(fake.JobsManual))
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+"/_fake/jobs/fail-next", strings.NewReader(`{"reason":"x"}`))
+			require.NoError(t, err)
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := s.Client().Do(req)
+			require.NoError(t, err)
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			assert.Equal(t, tt.want, resp.StatusCode, "body %s", b)
+			if tt.code != "" {
+				assert.Contains(t, string(b), tt.code)
+			}
+			create(t, s, testInstance, "shop")
+			s.FinishJobs()
+			want := fake.StatusNormal
+			if tt.want == http.StatusNoContent {
+				want = fake.StatusAbnormal
+			}
+			assert.Equal(t, want, s.Replications(testInstance)[0].Status, "a refused request queues no failure")
+		})
+	}
+}

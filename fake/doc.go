@@ -148,28 +148,28 @@
 //	# Show a task abnormal (Server.SetReplicationState); the answer is
 //	# the task as ListClickHouseDataBaseReplication now shows it. Percent-
 //	# encode the database name; stage and catchup_stage may be left out (null).
-//	curl -X POST http://127.0.0.1:8080/_fake/replications/$INSTANCE/shop/state \
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/replications/$INSTANCE/shop/state \
 //	  -d '{"status":"abnormal","stage":"full","catchup_stage":"failed","percentage":37}'
 //
 //	# Answer the next create with an HTML 503 (Server.InjectFault): operation
 //	# (an operationId; left out: every request), times (0: once, -1: until
 //	# cleared), delay (a duration such as "1.5s"), status (0: serve after
 //	# the delay, or 200 to 999), headers (name to value) and body (a string).
-//	curl -X POST http://127.0.0.1:8080/_fake/faults \
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/faults \
 //	  -d '{"operation":"CreateClickHouseDataBaseReplication","status":503,"body":"<html>503</html>"}'
 //	curl -X DELETE http://127.0.0.1:8080/_fake/faults   # Server.ClearFaults
 //
 //	# Make the next job end Failed (Server.FailNextJob); the body is optional.
-//	curl -X POST http://127.0.0.1:8080/_fake/jobs/fail-next -d '{"reason":"source binlog is disabled"}'
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/jobs/fail-next -d '{"reason":"source binlog is disabled"}'
 //
 //	# Move jobs (JobsManual): every unfinished job, or one, steps steps (default 1);
 //	# then end them all.
-//	curl -X POST http://127.0.0.1:8080/_fake/jobs/advance -d '{"steps":2}'
-//	curl -X POST http://127.0.0.1:8080/_fake/jobs/advance -d '{"job_id":"'$JOB'"}'
-//	curl -X POST http://127.0.0.1:8080/_fake/jobs/finish
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/jobs/advance -d '{"steps":2}'
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/jobs/advance -d '{"job_id":"'$JOB'"}'
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/jobs/finish
 //
 //	# Throttle beyond 5 requests a second per credential (0: no limit).
-//	curl -X POST http://127.0.0.1:8080/_fake/rate-limit -d '{"per_second":5}'
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8080/_fake/rate-limit -d '{"per_second":5}'
 //
 // # Example to start a fake for your tests
 //
