@@ -91,6 +91,18 @@ type EnsureResult struct {
 	// lost made (JobIDLost). It is nil after a create whose answer came back
 	// (the answer says nothing about the task).
 	Replication *Replication
+	// Starting reports that Replication has not left its first stages
+	// (Replication.Starting: normal, stage wait or full): the create job of
+	// a task found rather than created may still be running, and may still
+	// fail. Such a task is not done yet: follow it with
+	// WaitReplicationStarted before counting it as synchronising.
+	Starting bool
+}
+
+// found is the result of a task found on the list, after its source was
+// checked.
+func found(r *Replication, created bool) EnsureResult {
+	return EnsureResult{Created: created, JobIDLost: created, Replication: r, Starting: r.Starting()}
 }
 
 // EnsureAbsentResult says what EnsureReplicationAbsent did.
@@ -112,9 +124,15 @@ type EnsureAbsentResult struct {
 // synchronises req.SourceDatabase: it creates the replication only when the
 // list (AllReplications) does not show a task for that database, and is safe
 // to call again after any error. A task is identified by its source database
-// (its target database when the answer leaves the source out); an existing
+// (its target database when the answer leaves the source out). An existing
+// task is adopted only when its configuration (one ShowReplicationConfig
+// request) shows the source asked for (see ReplicationSource.Matches): a
+// task of another source instance or node gives a *SourceConflictError
+// (IsSourceConflict) naming both sources, and nothing is sent. An adopted
 // task is returned as it is, whatever its status (an abnormal task is not
-// touched).
+// touched); one that has not left its first stages has
+// EnsureResult.Starting set: its create may still fail, so follow it with
+// WaitReplicationStarted before counting it as done.
 //
 // It sends at most one create. When the create's outcome is unknown (the
 // connection was cut or timed out after the request went out, a 5xx, a 2xx
@@ -122,7 +140,7 @@ type EnsureAbsentResult struct {
 // already has a task, it looks at the list again, every so often for up to
 // the confirm wait (WithConfirmWait; the list may lag), before deciding: a
 // task that shows counts as created by this call, with JobIDLost set and no
-// JobID; a task that never shows gives an error wrapping ErrOutcomeUnknown
+// JobID, once its source is checked as above; a task that never shows gives an error wrapping ErrOutcomeUnknown
 // and the create's error. It never reports success for a task the list has
 // not shown or the service has not accepted. An answer that certainly
 // changed nothing (a 4xx, a refused connection, an instance still busy after
@@ -159,7 +177,7 @@ func (c *Client) EnsureReplication(ctx context.Context, instanceID string, req C
 			return EnsureResult{}, err
 		}
 		if existing != nil {
-			return EnsureResult{Replication: existing}, nil
+			return c.adopt(ctx, instanceID, req, existing, false)
 		}
 	}
 	jobID, err := c.CreateReplication(ctx, instanceID, req)
@@ -174,7 +192,7 @@ func (c *Client) EnsureReplication(ctx context.Context, instanceID string, req C
 		// A refusal that may hide an existing task: look once.
 		r, lerr := c.findReplication(ctx, instanceID, db)
 		if lerr == nil && r != nil {
-			return EnsureResult{Replication: r}, nil
+			return c.adopt(ctx, instanceID, req, r, false)
 		}
 		return EnsureResult{}, err
 	case outcomeCanceled:
@@ -183,15 +201,27 @@ func (c *Client) EnsureReplication(ctx context.Context, instanceID string, req C
 		// The service says the task exists: the list will show it.
 		r, lerr := c.confirm(ctx, cfg, instanceID, db)
 		if r != nil {
-			return EnsureResult{Replication: r}, nil
+			return c.adopt(ctx, instanceID, req, r, false)
 		}
 		return EnsureResult{}, unknown(what, err, lerr, cfg.confirmWait, ctx.Err())
 	}
 	r, lerr := c.confirm(ctx, cfg, instanceID, db)
 	if r != nil {
-		return EnsureResult{Created: true, JobIDLost: true, Replication: r}, nil
+		// The task that shows is this call's only if it reads from the
+		// source asked for; another source's task was someone else's.
+		return c.adopt(ctx, instanceID, req, r, true)
 	}
 	return EnsureResult{}, unknown(what, err, lerr, cfg.confirmWait, ctx.Err())
+}
+
+// adopt checks the source of a task the list showed and returns it as
+// found (created: by this call's create whose answer was lost), or the
+// *SourceConflictError, or the error of reading its configuration.
+func (c *Client) adopt(ctx context.Context, instanceID string, req CreateReplicationRequest, r *Replication, created bool) (EnsureResult, error) {
+	if err := c.CheckSource(ctx, instanceID, req.SourceDatabase, SourceOf(req)); err != nil {
+		return EnsureResult{}, err
+	}
+	return found(r, created), nil
 }
 
 // EnsureReplicationAbsent makes sure the ClickHouse node of instanceID does

@@ -34,6 +34,12 @@ type ensureSvc struct {
 	onWrite func(s *ensureSvc, w http.ResponseWriter, db string)
 	// onList answers a list instead of the default, when set.
 	onList func(w http.ResponseWriter) bool
+	// sources are the source instances of tasks whose configuration shows
+	// another than ensureSource; configs counts the reads.
+	sources map[string]ReplicationSource
+	configs int
+	// stages are the stages the list shows (none when not set).
+	stages map[string]string
 }
 
 // act adds or removes db's task (the caller holds mu); lag hides a new task
@@ -72,6 +78,7 @@ func newEnsureSvcWith(t *testing.T, opts []Option, tasks ...string) (*Client, *e
 			Source string `json:"source_database,omitempty"`
 			Target string `json:"target_database"`
 			Status string `json:"status"`
+			Stage  string `json:"stage,omitempty"`
 		}
 		out := struct {
 			Total int    `json:"total_count"`
@@ -82,7 +89,7 @@ func newEnsureSvcWith(t *testing.T, opts []Option, tasks ...string) (*Client, *e
 				s.hidden[db]--
 				continue
 			}
-			tk := task{Source: db, Target: db, Status: "normal"}
+			tk := task{Source: db, Target: db, Status: "normal", Stage: s.stages[db]}
 			if s.sourceLess {
 				tk.Source = ""
 			}
@@ -117,6 +124,24 @@ func newEnsureSvcWith(t *testing.T, opts []Option, tasks ...string) (*Client, *e
 	})
 	ts.handle("DELETE "+replicationPath+"/{db}", func(w http.ResponseWriter, r *http.Request) {
 		write(w, r, r.PathValue("db"))
+	})
+	ts.handle("GET "+replicationPath+"/config", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.configs++
+		db := r.URL.Query().Get("database_name")
+		src, ok := s.sources[db]
+		if !ok {
+			src = ReplicationSource{InstanceID: ensureSource, NodeID: "57bfeacf6e8d4eb685ea907372374b35no07"}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"source_instance_id": src.InstanceID, "source_node_id": src.NodeID,
+			"database_info":     map[string]any{"database_name": db, "db_config_check_results": []any{}},
+			"table_infos":       []any{}, "table_repl_config": map[string]any{"repl_type": "black_list", "tables": []any{}},
+			"is_tables_change":  false, "new_table_repl_config": map[string]any{"repl_type": nil, "tables": nil},
+			"last_error_of_alter_table": nil,
+		})
 	})
 	return c, s
 }
@@ -528,4 +553,115 @@ func TestWithoutFirstLook(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, EnsureAbsentResult{}, res)
 	})
+}
+
+const (
+	otherSource = "77aa4096cb824a61b93dab5ca00ecc8fin07"
+	nodeA       = "57bfeacf6e8d4eb685ea907372374b35no07"
+	nodeB       = "0c2a8b2e9f1d4e3c8d7b6a5f4e3d2c1bno07"
+)
+
+// TestEnsureReplicationSourceConflict: a task of the database that reads
+// from another source instance or node is never adopted: the error names
+// both sources, wraps ErrSourceConflict, and no create is sent after it
+// was found (on the first look, after the service's "exists" answer, or
+// on the list after a lost answer).
+func TestEnsureReplicationSourceConflict(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name        string
+		tasks       []string
+		have        ReplicationSource
+		wantNode    string
+		onWrite     func(*ensureSvc, http.ResponseWriter, string)
+		conflict    bool
+		wantCreates int
+	}{
+		{name: "another instance", tasks: []string{"shop"}, have: ReplicationSource{InstanceID: otherSource}, conflict: true},
+		{name: "another instance, its node named", tasks: []string{"shop"}, have: ReplicationSource{InstanceID: otherSource, NodeID: nodeA}, conflict: true},
+		{name: "another node", tasks: []string{"shop"}, have: ReplicationSource{InstanceID: ensureSource, NodeID: nodeB}, wantNode: nodeA, conflict: true},
+		{name: "the same node", tasks: []string{"shop"}, have: ReplicationSource{InstanceID: ensureSource, NodeID: nodeA}, wantNode: nodeA},
+		{name: "primary asked, the config names a node", tasks: []string{"shop"}, have: ReplicationSource{InstanceID: ensureSource, NodeID: nodeA}},
+		{name: "a config without a source", tasks: []string{"shop"}, have: ReplicationSource{}},
+		{
+			name: "the service says it exists", have: ReplicationSource{InstanceID: otherSource},
+			onWrite: answer(http.StatusBadRequest, "DBS.280293", true), conflict: true, wantCreates: 1,
+		},
+		{
+			name: "a lost answer, the list shows another source's task", have: ReplicationSource{InstanceID: otherSource},
+			onWrite: cutAfterActing(0), conflict: true, wantCreates: 1,
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, s := newEnsureSvc(t, tt.tasks...)
+			s.sources = map[string]ReplicationSource{"shop": tt.have}
+			s.onWrite = tt.onWrite
+			req := shopRequest()
+			req.SourceNodeID = tt.wantNode
+			res, err := c.EnsureReplication(t.Context(), testInstance, req, WithConfirmWait(shortConfirm))
+			creates, _, _ := s.counts()
+			assert.Equal(t, tt.wantCreates, creates, "creates sent")
+			s.mu.Lock()
+			assert.Positive(t, s.configs, "the source was read from the configuration")
+			s.mu.Unlock()
+			if !tt.conflict {
+				require.NoError(t, err)
+				require.NotNil(t, res.Replication)
+				return
+			}
+			require.Error(t, err)
+			assert.True(t, IsSourceConflict(err))
+			assert.NotErrorIs(t, err, ErrOutcomeUnknown)
+			var sc *SourceConflictError
+			require.ErrorAs(t, err, &sc)
+			assert.Equal(t, tt.have, sc.Have)
+			assert.Equal(t, SourceOf(req), sc.Want)
+			assert.Equal(t, "shop", sc.Database)
+			assert.Contains(t, err.Error(), tt.have.String(), "names the task's source")
+			assert.Contains(t, err.Error(), SourceOf(req).String(), "names the source asked for")
+			assert.Equal(t, EnsureResult{}, res)
+		})
+	}
+}
+
+// TestEnsureReplicationConfigUnreadable: when the source of an existing
+// task cannot be read, nothing is decided and nothing is sent.
+func TestEnsureReplicationConfigUnreadable(t *testing.T) {
+	t.Parallel()
+	c, ts := setup(t, WithoutRetry())
+	ts.handle("GET "+replicationPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"total_count":1,"replications":[{"source_database":"shop","target_database":"shop","status":"normal"}]}`)
+	})
+	ts.handle("GET "+replicationPath+"/config", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"error_code":"DBS.200001","error_msg":"boom"}`)
+	})
+	creates := 0
+	ts.handle("POST "+replicationPath, func(w http.ResponseWriter, _ *http.Request) { creates++ })
+	_, err := c.EnsureReplication(t.Context(), testInstance, shopRequest())
+	require.Error(t, err)
+	assert.False(t, IsSourceConflict(err))
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusInternalServerError, apiErr.StatusCode)
+	assert.Contains(t, err.Error(), "reading the source of the task")
+	assert.Zero(t, creates)
+}
+
+// TestEnsureReplicationStarting: a task found in its first stages is
+// reported Starting (its create may still fail); one in its steady stage
+// is not.
+func TestEnsureReplicationStarting(t *testing.T) {
+	t.Parallel()
+	for stage, starting := range map[string]bool{"wait": true, "full": true, "Full": true, "incremental": false, "": false, "other": false} {
+		c, s := newEnsureSvc(t, "shop")
+		s.stages = map[string]string{"shop": stage}
+		res, err := c.EnsureReplication(t.Context(), testInstance, shopRequest())
+		require.NoError(t, err)
+		assert.Equal(t, starting, res.Starting, "stage %q", stage)
+		assert.False(t, res.Created)
+	}
 }

@@ -61,3 +61,23 @@ func (s *Server) AddReplication(instanceID, database string) error {
 	}
 	return s.store.seed(instanceID, []string{database})
 }
+
+// AddReplicationFrom adds one completed replication of database to an
+// instance, without a job, that reads from sourceInstanceID and its node
+// sourceNodeID ("" for the primary node), as
+// ListClickHouseDataBaseReplicationConfig then shows it: the task of
+// another source that a client must not adopt. It fails as AddReplication
+// does, and when the source instance ID is invalid.
+func (s *Server) AddReplicationFrom(instanceID, database, sourceInstanceID, sourceNodeID string) error {
+	switch {
+	case !isID(instanceID):
+		return errors.New("fake: AddReplicationFrom: invalid instance ID")
+	case !isDatabaseName(database):
+		return errors.New("fake: AddReplicationFrom: invalid database name")
+	case !isID(sourceInstanceID):
+		return errors.New("fake: AddReplicationFrom: invalid source instance ID")
+	case sourceNodeID != "" && !isID(sourceNodeID):
+		return errors.New("fake: AddReplicationFrom: invalid source node ID")
+	}
+	return s.store.seedFrom(instanceID, []string{database}, replicationSource{instanceID: sourceInstanceID, nodeID: sourceNodeID})
+}

@@ -360,6 +360,12 @@ func (st *store) failNext(reason string) {
 }
 
 func (st *store) seed(instanceID string, databases []string) error {
+	return st.seedFrom(instanceID, databases, replicationSource{})
+}
+
+// seedFrom adds completed replications that read from src (zero: a source
+// the fake learns at the first scope update).
+func (st *store) seedFrom(instanceID string, databases []string, src replicationSource) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	in := st.instance(instanceID)
@@ -367,7 +373,7 @@ func (st *store) seed(instanceID string, databases []string) error {
 		if _, ok := in.byName[db]; ok {
 			return fmt.Errorf("fake: database %q: %w", db, errDuplicate)
 		}
-		in.add(&replication{database: db})
+		in.add(&replication{database: db, source: src})
 	}
 	return nil
 }
