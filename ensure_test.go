@@ -137,9 +137,9 @@ func newEnsureSvcWith(t *testing.T, opts []Option, tasks ...string) (*Client, *e
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
 			"source_instance_id": src.InstanceID, "source_node_id": src.NodeID,
-			"database_info":     map[string]any{"database_name": db, "db_config_check_results": []any{}},
-			"table_infos":       []any{}, "table_repl_config": map[string]any{"repl_type": "black_list", "tables": []any{}},
-			"is_tables_change":  false, "new_table_repl_config": map[string]any{"repl_type": nil, "tables": nil},
+			"database_info": map[string]any{"database_name": db, "db_config_check_results": []any{}},
+			"table_infos":   []any{}, "table_repl_config": map[string]any{"repl_type": "black_list", "tables": []any{}},
+			"is_tables_change": false, "new_table_repl_config": map[string]any{"repl_type": nil, "tables": nil},
 			"last_error_of_alter_table": nil,
 		})
 	})
