@@ -122,6 +122,28 @@ var responseOps = []struct {
 		ok := res.Deleted && (res.JobID != "") != res.JobIDLost || !res.Deleted && res.JobID == "" && !res.JobIDLost
 		return fuzzOutcome{ok: ok, err: err, also: []error{ErrOutcomeUnknown}}
 	}},
+	{"CheckSource", func(ctx context.Context, c *Client, _ fuzzAnswer) fuzzOutcome {
+		err := c.CheckSource(ctx, testInstance, "d", ReplicationSource{InstanceID: "s"})
+		var sc *SourceConflictError
+		if errors.As(err, &sc) && (sc.Have.InstanceID == "s" || sc.Have.InstanceID == "" || sc.Want.InstanceID != "s") {
+			return fuzzOutcome{err: fmt.Errorf("CheckSource: a conflict with the same source: %w", err)}
+		}
+		return fuzzOutcome{ok: err == nil, err: err, also: []error{ErrSourceConflict}}
+	}},
+	{"WaitReplicationStarted", func(ctx context.Context, c *Client, _ fuzzAnswer) fuzzOutcome {
+		// Every answer is the same: a task still starting is followed until
+		// the context ends.
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		r, err := c.WaitReplicationStarted(ctx, testInstance, "d", WithPollInterval(time.Millisecond, time.Millisecond))
+		switch {
+		case err == nil:
+			return fuzzOutcome{ok: r != nil && !r.Starting() && taskKey(r) == "d"}
+		case errors.Is(err, context.DeadlineExceeded) && r != nil && !r.Starting():
+			return fuzzOutcome{err: fmt.Errorf("WaitReplicationStarted: ended by its context with a task that is not starting: %w", err)}
+		}
+		return fuzzOutcome{err: err, also: []error{ErrReplicationGone, context.DeadlineExceeded}}
+	}},
 	{"ListDatabases", func(ctx context.Context, c *Client, _ fuzzAnswer) fuzzOutcome {
 		page, err := c.ListDatabases(ctx, testInstance, DatabaseListOptions{})
 		return fuzzOutcome{ok: page != nil && page.TotalCount >= 0 && page.Databases != nil, err: err}

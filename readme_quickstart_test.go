@@ -37,7 +37,20 @@ func TestREADMEQuickStartRunsAgainstTheFake(t *testing.T) {
 	root, err := os.Getwd()
 	require.NoError(t, err)
 	dir := t.TempDir()
-	goMod := "module quickstart\n\ngo 1.26.0\n\nrequire github.com/gaussdb-tools/chreplication v0.0.0\n\n" +
+	// The program's go.mod is this module's requirements (so that, as in
+	// this module, the go command loads only the modules the build needs,
+	// from the module cache this test's own build filled) and this
+	// checkout in place of the client.
+	ownMod, err := os.ReadFile("go.mod")
+	require.NoError(t, err)
+	var reqs []string
+	for line := range strings.Lines(string(ownMod)) {
+		if !strings.HasPrefix(line, "module ") && !strings.HasPrefix(line, "tool ") {
+			reqs = append(reqs, line)
+		}
+	}
+	goMod := "module quickstart\n" + strings.Join(reqs, "") +
+		"\nrequire github.com/gaussdb-tools/chreplication v0.0.0\n\n" +
 		"replace github.com/gaussdb-tools/chreplication => " + root + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(goMod), 0o600))
 	sum, err := os.ReadFile("go.sum")
@@ -48,7 +61,7 @@ func TestREADMEQuickStartRunsAgainstTheFake(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	bin := filepath.Join(dir, "quickstart")
-	build := exec.CommandContext(ctx, "go", "build", "-mod=mod", "-o", bin, ".")
+	build := exec.CommandContext(ctx, "go", "build", "-mod=readonly", "-o", bin, ".")
 	// The module cache has every module the client needs (this test's
 	// own build needed them): nothing is fetched.
 	build.Dir, build.Env = dir, append(os.Environ(), "GOPROXY=off", "GOFLAGS=", "GOWORK=off")

@@ -23,6 +23,7 @@ const (
 	opDelete = "DeleteClickHouseDataBaseReplication"
 	opList   = "ListClickHouseDataBaseReplication"
 	opJob    = "ShowGaussMySqlJobInfo"
+	opConfig = "ListClickHouseDataBaseReplicationConfig"
 )
 
 // abnormalTask makes the fake hold an abnormal task for db: its create job
@@ -53,7 +54,9 @@ func TestPlanAndApply(t *testing.T) {
 	plan, err := a.Plan(t.Context(), d)
 	require.NoError(t, err)
 	assert.Equal(t, 2, plan.Instances)
-	assert.Equal(t, 2, s.RequestCount(""), "the plan lists each instance once and sends nothing else")
+	assert.Equal(t, 2, s.RequestCount(opList), "the plan lists each instance once")
+	assert.Equal(t, 2, s.RequestCount(opConfig), "and reads the source of each task the file wants and the list shows (shop, sick)")
+	assert.Equal(t, 4, s.RequestCount(""), "and sends nothing else")
 	type row struct {
 		db     string
 		action reconcile.Action

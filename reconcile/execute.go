@@ -68,7 +68,8 @@ func (a *Applier) Apply(ctx context.Context, p *Plan) []Change {
 
 // carryOut makes one planned change.
 func (a *Applier) carryOut(ctx context.Context, ch *Change) {
-	if ch.Result != ResultPlanned || (ch.Action != ActionCreate && ch.Action != ActionDelete) {
+	following := ch.Action == ActionNone && ch.Starting
+	if ch.Result != ResultPlanned || (ch.Action != ActionCreate && ch.Action != ActionDelete && !following) {
 		return
 	}
 	if err := ctx.Err(); err != nil {
@@ -83,7 +84,11 @@ func (a *Applier) carryOut(ctx context.Context, ch *Change) {
 	}
 	began := time.Now()
 	op := &operation{a: a, c: c, ch: ch}
-	op.run(ctx)
+	if following {
+		op.followStart(ctx)
+	} else {
+		op.run(ctx)
+	}
 	ch.Took = time.Since(began)
 	a.emit(Event{Kind: EventDone, Change: *ch})
 }
@@ -109,14 +114,23 @@ func (op *operation) run(ctx context.Context) {
 		} else {
 			started, err = op.remove(ctx)
 		}
-		if err == nil {
-			if started {
-				op.accepted = time.Now()
-				op.ch.MayRun = false
-				op.follow(ctx)
-			} else {
+		switch {
+		case err == nil && started:
+			op.accepted = time.Now()
+			op.ch.MayRun = false
+			op.follow(ctx)
+			return
+		case err == nil && op.ch.Starting:
+			op.followStart(ctx)
+			return
+		case err == nil:
+			if op.ch.Result == ResultPlanned {
 				op.ch.Result = ResultDone
 			}
+			return
+		case chreplication.IsSourceConflict(err):
+			// The task that exists reads from another source: left alone.
+			op.ch.Action, op.ch.Result, op.ch.Err, op.ch.MayRun = ActionNone, ResultConflict, err, false
 			return
 		}
 		if !op.again(ctx, attempt, err) {
@@ -133,6 +147,37 @@ func (op *operation) already(r *chreplication.Replication) {
 		if isAbnormal(*r) {
 			op.ch.Result = ResultAbnormal
 		}
+		op.ch.Starting = r.Starting()
+	}
+}
+
+// followStart follows, on the list, a task that has not left its first
+// stages and whose create job is unknown (found by the plan, answered
+// "exists", or made by a create whose answer was lost), until it reaches
+// its steady stage (done) or turns abnormal. A task still starting when
+// ctx ends is ResultRunning.
+func (op *operation) followStart(ctx context.Context) {
+	ch := op.ch
+	ch.Result = ResultRunning
+	op.a.emit(Event{Kind: EventStarted, Change: *ch})
+	r, err := op.c.WaitReplicationStarted(ctx, ch.InstanceID, ch.Database,
+		chreplication.WithPollInterval(op.a.opts.PollInterval, 0))
+	if r != nil {
+		ch.Replication = r
+	}
+	switch {
+	case err == nil:
+		ch.Starting = false
+		ch.Result = ResultDone
+		if isAbnormal(*r) {
+			ch.Result = ResultAbnormal
+		}
+	case ctx.Err() != nil:
+		// Still being created: the service goes on with it.
+	case errors.Is(err, chreplication.ErrReplicationGone):
+		ch.Result, ch.Err = ResultFailed, fmt.Errorf("the task was being created and the list no longer shows it (its create failed, or it was deleted): %w", err)
+	default:
+		ch.Result, ch.Err = ResultFailed, err
 	}
 }
 
@@ -212,10 +257,17 @@ func (op *operation) again(ctx context.Context, attempt int, err error) bool {
 	return true
 }
 
-// follow waits for the change's job and records how it ended. A change
-// whose job ID was lost is done: the list showed its effect.
+// follow waits for the change's job and records how it ended. A delete
+// whose job ID was lost is done: the list no longer showed the task. A
+// create whose job ID was lost is followed on the list until the task it
+// made leaves its first stages.
 func (op *operation) follow(ctx context.Context) {
 	ch := op.ch
+	if ch.JobID == "" && ch.Action == ActionCreate && ch.Replication != nil && ch.Replication.Starting() {
+		ch.Starting = true
+		op.followStart(ctx)
+		return
+	}
 	if ch.JobID == "" {
 		ch.Result = ResultDone
 		op.a.emit(Event{Kind: EventStarted, Change: *ch})

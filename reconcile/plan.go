@@ -36,9 +36,14 @@ const (
 	ResultFailed Result = "failed"
 	// ResultAbnormal: the task exists but is abnormal; it is left alone.
 	ResultAbnormal Result = "abnormal"
-	// ResultRunning: the change's job was started and was still running when
+	// ResultRunning: the change's job was started, or the task found was
+	// still being created (Change.Starting), and it was still running when
 	// Apply's context ended: the service goes on with it.
 	ResultRunning Result = "running"
+	// ResultConflict: the database has a task on the instance, but it
+	// replicates from another source than the file's (Change.Err is a
+	// *chreplication.SourceConflictError naming both); it is left alone.
+	ResultConflict Result = "conflict"
 )
 
 // Change is one line of a plan: a database of an instance, what to do with
@@ -72,8 +77,14 @@ type Change struct {
 	// Err is why the change failed, or why it was not started (the
 	// context's error); nil otherwise.
 	Err error
-	// Replication is the task as the plan's list showed it; nil when the
-	// list did not show one.
+	// Starting reports that the task the file wants was found still in its
+	// first stages (chreplication.Replication.Starting: its create job may
+	// still be running, and may still fail): Action is ActionNone, and
+	// Apply follows the task on the list until it leaves them
+	// (chreplication.Client.WaitReplicationStarted) before calling it done.
+	Starting bool
+	// Replication is the task as the plan's list showed it (or as Apply
+	// last saw it); nil when the list did not show one.
 	Replication *chreplication.Replication
 	// Request is the create's request (ActionCreate, and a database the
 	// file wants).
@@ -135,6 +146,15 @@ type Options struct {
 	// MaxAttempts bounds the tries of a change that failed with an error
 	// that may pass (DefaultMaxAttempts when ≤ 0); see DefaultMaxAttempts.
 	MaxAttempts int
+	// SkipSourceCheck makes Plan trust the list alone: it does not read
+	// the configuration of each task the file wants and the list shows
+	// (one request per task) to compare its source with the file's. A task
+	// of another source is then counted as done, so skip the check only
+	// when nothing but this file creates the instances' tasks (as
+	// -refresh=false trusts the state). Creates are checked all the same:
+	// a create answered "exists" adopts the task only when its source is
+	// the file's.
+	SkipSourceCheck bool
 	// OnEvent, when not nil, is called for every Event. It is called from
 	// several goroutines at once (one per instance at work) and must be
 	// safe for concurrent use and return quickly.
@@ -215,10 +235,15 @@ func (a *Applier) client(p place) (*chreplication.Client, error) {
 // Options.Parallel at once), and works out its changes: create what the
 // file wants and the list lacks, delete (with Options.Prune) what the list
 // shows and the file does not name, leave a task that is abnormal alone
-// (ResultAbnormal). A list that fails makes the instance's changes failed
-// ones (ActionNone, ResultFailed, Err). Plan sends nothing but lists; it
-// returns an error, having sent nothing, only when d is nil or a client
-// cannot be made (Options.Client's error).
+// (ResultAbnormal). Each task the file wants and the list shows has its
+// configuration read (unless Options.SkipSourceCheck): a task of another
+// source instance or node is a conflict (ActionNone, ResultConflict, Err
+// naming both sources), left alone. A task still in its first stages is
+// marked Starting, for Apply to follow. A list (or configuration) that
+// fails makes the instance's (the task's) changes failed ones (ActionNone,
+// ResultFailed, Err). Plan sends nothing but reads; it returns an error,
+// having sent nothing, only when d is nil or a client cannot be made
+// (Options.Client's error).
 func (a *Applier) Plan(ctx context.Context, d *Declaration) (*Plan, error) {
 	if d == nil {
 		return nil, fmt.Errorf("%w: reconcile: nil declaration", chreplication.ErrInvalidRequest)
@@ -286,12 +311,22 @@ func (a *Applier) planInstance(ctx context.Context, c *chreplication.Client, t *
 		if ok {
 			ch.Replication = &r
 		}
+		var srcErr error
+		if ok && listErr == nil && !a.opts.SkipSourceCheck {
+			srcErr = c.CheckSource(ctx, t.InstanceID, req.SourceDatabase, chreplication.SourceOf(req))
+		}
 		switch {
 		case listErr != nil:
 			ch.Action, ch.Result = ActionNone, ResultFailed
 			ch.Err = fmt.Errorf("listing the replications of the instance: %w", listErr)
+		case chreplication.IsSourceConflict(srcErr):
+			ch.Action, ch.Result, ch.Err = ActionNone, ResultConflict, srcErr
+		case srcErr != nil:
+			ch.Action, ch.Result, ch.Err = ActionNone, ResultFailed, srcErr
 		case ok && isAbnormal(r):
 			ch.Action, ch.Result = ActionNone, ResultAbnormal
+		case ok && r.Starting():
+			ch.Action, ch.Result, ch.Starting = ActionNone, ResultPlanned, true
 		case ok:
 			ch.Action, ch.Result = ActionNone, ResultDone
 		default:

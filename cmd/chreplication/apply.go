@@ -30,6 +30,7 @@ const (
 	resultFailed   = string(reconcile.ResultFailed)
 	resultAbnormal = string(reconcile.ResultAbnormal)
 	resultRunning  = string(reconcile.ResultRunning)
+	resultConflict = string(reconcile.ResultConflict)
 )
 
 // applyAttempts is how many times apply tries a change that failed with an
@@ -46,7 +47,15 @@ Read the replications to have from FILE (YAML, or JSON; '-f -' reads standard
 input) and make the service match it: for each instance the file names,
 create the replications it lacks and, with --prune, delete those the file no
 longer names (instances the file does not name are never touched). A task
-that exists but is abnormal is left alone and reported. Every ID and
+that exists but is abnormal is left alone and reported. A task that exists
+but replicates from another source instance or node than the file's is a
+conflict: left alone, reported with both sources, and apply exits 1 (a
+database has one task per instance; delete that task for apply to create
+the file's). apply reads the configuration of each task the file wants
+that exists (a request per task) to know its source; --no-source-check
+trusts the list instead. A task still being created (stage wait or full,
+its create job not ended, as after an interrupted apply) is not unchanged:
+apply follows it until it reaches its steady stage, or reports it running. Every ID and
 database name is checked before anything is sent: a bad file (an unknown key,
 a bad ID or name, a database named twice for one instance, not YAML) exits 2
 having sent nothing.
@@ -76,13 +85,14 @@ never make apply give up on a database while --timeout allows.
 
 Output: the plan, what happened and a summary. With --output json, one
 document: {"changes": [{"instance_id", "database", "action" (create, delete,
-none), "job_id", "result" (done, planned, failed, abnormal, running), "error"}]}
+none), "job_id", "result" (done, planned, failed, abnormal, running,
+conflict), "error"}]}
 ("job_id_lost": true when a create's or delete's answer was lost and the list
 showed it done; "running": the job was still running when apply was
 interrupted or timed out; "project_id" and "endpoint" when the file gives
 another place than the flags); progress and the plan go to stderr.
-Exit codes: 0 the service matches the file; 1 an API or network error left
-it unlike the file; 2 usage error or invalid file (nothing sent); 3 a job
+Exit codes: 0 the service matches the file; 1 an API or network error, or a
+task of another source (conflict), left it unlike the file; 2 usage error or invalid file (nothing sent); 3 a job
 ended Failed or a task is abnormal (and no error of kind 1); 130
 interrupted (the jobs still running on the service are listed first).`,
 	example: `  cat > replications.yaml <<'EOF'
@@ -105,6 +115,7 @@ interrupted (the jobs still running on the service are listed first).`,
 		prune := fs.Bool("prune", false, "also delete the replications of the file's instances that the file does not name")
 		dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
 		confirmWait := fs.Duration("confirm-wait", chreplication.DefaultConfirmWait, "after an answer that may have been lost, how long to keep looking at the list for its effect")
+		skipSource := fs.Bool("no-source-check", false, "trust the list: do not read each existing task's configuration to compare its source with the file's (a request per task)")
 		w.register(fs)
 		return func(ctx context.Context, c *cli) error {
 			if path == "" {
@@ -128,7 +139,7 @@ interrupted (the jobs still running on the service are listed first).`,
 			return a.do(ctx, c, func(ctx context.Context, client *chreplication.Client) error {
 				ap := &applyRun{
 					cli: c, a: &a, client: client, decl: decl,
-					prune: *prune, dryRun: *dryRun, confirmWait: *confirmWait, poll: w.poll,
+					prune: *prune, dryRun: *dryRun, confirmWait: *confirmWait, poll: w.poll, skipSource: *skipSource,
 				}
 				return ap.run(ctx)
 			})
@@ -178,6 +189,7 @@ type applyRun struct {
 	dryRun      bool
 	confirmWait time.Duration
 	poll        time.Duration
+	skipSource  bool
 
 	board *board
 	mu    sync.Mutex
@@ -205,14 +217,15 @@ func (ap *applyRun) run(ctx context.Context) error {
 		confirmWait = -1 // look once
 	}
 	eng, err := reconcile.New(reconcile.Options{
-		Client:       ap.clientFor,
-		Endpoint:     ap.client.Endpoint(),
-		ProjectID:    ap.client.ProjectID(),
-		Prune:        ap.prune,
-		ConfirmWait:  confirmWait,
-		PollInterval: ap.poll,
-		MaxAttempts:  applyAttempts,
-		OnEvent:      ap.event,
+		Client:          ap.clientFor,
+		Endpoint:        ap.client.Endpoint(),
+		ProjectID:       ap.client.ProjectID(),
+		Prune:           ap.prune,
+		ConfirmWait:     confirmWait,
+		PollInterval:    ap.poll,
+		MaxAttempts:     applyAttempts,
+		OnEvent:         ap.event,
+		SkipSourceCheck: ap.skipSource,
 	})
 	if err != nil {
 		return err
@@ -224,6 +237,9 @@ func (ap *applyRun) run(ctx context.Context) error {
 	ap.lines, ap.verbs = map[changeKey]int{}, map[changeKey]string{}
 	for _, ch := range plan.Changes {
 		ap.verbs[keyOf(ch)] = string(ch.Action)
+		if ch.Starting {
+			ap.verbs[keyOf(ch)] = "follow"
+		}
 	}
 	results := plan.Changes
 	if ctx.Err() == nil {
@@ -284,7 +300,11 @@ func (ap *applyRun) toChange(ctx context.Context, rc reconcile.Change) *change {
 		ch.ProjectID, ch.Endpoint = rc.ProjectID, rc.Endpoint
 	}
 	switch {
+	case rc.Err == nil && rc.Result == reconcile.ResultRunning && rc.Starting:
+		ch.Error = "still being created: " + interruptedWord(ctx) + " before the task left its first stages"
 	case rc.Err == nil:
+	case rc.Result == reconcile.ResultPlanned && rc.Starting:
+		ch.Error = "still being created, not followed: " + interruptedWord(ctx)
 	case rc.Result == reconcile.ResultPlanned:
 		ch.Error = "not started: " + interruptedWord(ctx)
 	case rc.JobFailed:
@@ -306,6 +326,17 @@ func (ap *applyRun) event(e reconcile.Event) {
 	label := changeLabel(verb, ch.Database, ch.InstanceID)
 	switch e.Kind {
 	case reconcile.EventStarted:
+		if ch.Starting {
+			text := label + ": " + startingState(ch.Replication)
+			if ch.JobIDLost {
+				text = label + ": the answer was lost; the list shows the task: " + startingState(ch.Replication)
+			}
+			line := ap.board.add(text)
+			ap.mu.Lock()
+			ap.lines[k] = line
+			ap.mu.Unlock()
+			return
+		}
 		if ch.JobID == "" {
 			ap.board.add(label + ": done (the answer was lost, the list shows it done; the job's ID is unknown)")
 			return
@@ -337,6 +368,14 @@ func (ap *applyRun) event(e reconcile.Event) {
 			text = label + ": failed: " + printable(ch.Err.Error())
 		case ch.Result == reconcile.ResultFailed:
 			text = label + ": failed: " + oneLine(ch.Err)
+		case ch.Result == reconcile.ResultConflict:
+			text = label + ": conflict: " + oneLine(ch.Err)
+		case ch.Result == reconcile.ResultDone && ch.JobIDLost && ch.Action == reconcile.ActionCreate && ch.Replication != nil:
+			text = fmt.Sprintf("%s: done (the answer was lost; the task is synchronising, stage %s)", label, printable(ch.Replication.Stage))
+		case ch.Result == reconcile.ResultDone && ch.Action == reconcile.ActionNone && ch.Replication != nil:
+			text = fmt.Sprintf("%s: created and synchronising (stage %s)", label, printable(ch.Replication.Stage))
+		case ch.Result == reconcile.ResultAbnormal && ch.Replication != nil:
+			text = fmt.Sprintf("%s: abnormal (stage %s, catch-up %s): left alone", label, printable(ch.Replication.Stage), printable(string(ch.Replication.CatchupStage)))
 		default:
 			return
 		}
@@ -351,9 +390,11 @@ func (ap *applyRun) event(e reconcile.Event) {
 // outcome prints what is left running when apply was interrupted or timed
 // out, and returns the error that gives the exit code.
 func (ap *applyRun) outcome(ctx context.Context, all []*change) error {
-	apiFailed, jobFailed, abnormal, unfinished := 0, 0, 0, 0
+	apiFailed, jobFailed, abnormal, unfinished, conflicts := 0, 0, 0, 0, 0
 	for _, ch := range all {
 		switch {
+		case ch.Result == resultConflict:
+			conflicts++
 		case ch.Result == resultFailed && ch.jobFailed:
 			jobFailed++
 		case ch.Result == resultFailed:
@@ -373,6 +414,8 @@ func (ap *applyRun) outcome(ctx context.Context, all []*change) error {
 	switch {
 	case apiFailed > 0:
 		return &exitError{code: exitAPI, msg: fmt.Sprintf("%d %s failed: the service does not match the file", apiFailed, plural(apiFailed, "change", "changes"))}
+	case conflicts > 0:
+		return &exitError{code: exitAPI, msg: fmt.Sprintf("%d %s from another source than the file's: the service does not match the file", conflicts, plural(conflicts, "task replicates", "tasks replicate"))}
 	case unfinished > 0:
 		return &exitError{code: exitAPI, msg: fmt.Sprintf("%d %s did not finish before --timeout: the service does not match the file yet", unfinished, plural(unfinished, "change", "changes"))}
 	case jobFailed > 0 || abnormal > 0:
@@ -401,6 +444,8 @@ func printStillRunning(w io.Writer, all []*change) {
 	var lines []string
 	for _, ch := range all {
 		switch {
+		case ch.Result == resultRunning && ch.JobID == "":
+			lines = append(lines, fmt.Sprintf("  task being created: %s on %s (check with: chreplication list --instance-id %s)", quoteName(ch.Database), printable(ch.InstanceID), printable(ch.InstanceID)))
 		case ch.Result == resultRunning:
 			lines = append(lines, fmt.Sprintf("  job %s: %s (follow it with: chreplication wait --job-id %s)", printable(ch.JobID), ch.label(), printable(ch.JobID)))
 		case ch.mayRun:
@@ -420,7 +465,7 @@ func printStillRunning(w io.Writer, all []*change) {
 // printPlan writes the plan: a line per change to make or task left alone,
 // and a count of what matches already.
 func printPlan(w io.Writer, plan *reconcile.Plan, dryRun bool) {
-	var creates, deletes, none, abnormal, failed int
+	var creates, deletes, none, abnormal, failed, conflicts, starting int
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var rows []string
 	for _, ch := range plan.Changes {
@@ -433,12 +478,20 @@ func printPlan(w io.Writer, plan *reconcile.Plan, dryRun bool) {
 			abnormal++
 		case ch.Result == reconcile.ResultFailed:
 			failed++
+		case ch.Result == reconcile.ResultConflict:
+			conflicts++
+		case ch.Starting:
+			starting++
 		default:
 			none++
 		}
 		switch {
 		case ch.Action == reconcile.ActionCreate || ch.Action == reconcile.ActionDelete:
 			rows = append(rows, fmt.Sprintf("  %s\t%s\ton %s\n", ch.Action, quoteName(ch.Database), printable(ch.InstanceID)))
+		case ch.Result == reconcile.ResultConflict:
+			rows = append(rows, fmt.Sprintf("  conflict\t%s\ton %s\t(%s; left alone)\n", quoteName(ch.Database), printable(ch.InstanceID), conflictWords(ch.Err)))
+		case ch.Starting:
+			rows = append(rows, fmt.Sprintf("  follow\t%s\ton %s\t(%s)\n", quoteName(ch.Database), printable(ch.InstanceID), startingState(ch.Replication)))
 		case ch.Result == reconcile.ResultAbnormal:
 			rows = append(rows, fmt.Sprintf("  abnormal\t%s\ton %s\t(left alone)\n", quoteName(ch.Database), printable(ch.InstanceID)))
 		case ch.Result == reconcile.ResultFailed:
@@ -457,21 +510,29 @@ func printPlan(w io.Writer, plan *reconcile.Plan, dryRun bool) {
 	if failed > 0 {
 		fmt.Fprintf(w, ", %d not listed", failed)
 	}
+	if conflicts > 0 {
+		fmt.Fprintf(w, ", %d %s", conflicts, plural(conflicts, "conflict", "conflicts"))
+	}
+	if starting > 0 {
+		fmt.Fprintf(w, ", %d still being created", starting)
+	}
 	fmt.Fprintln(w, ".")
 	for _, r := range rows {
 		fmt.Fprint(tw, r)
 	}
 	_ = tw.Flush()
-	if creates+deletes == 0 && failed == 0 {
+	if creates+deletes+failed+conflicts+starting == 0 {
 		fmt.Fprintln(w, "Nothing to change: the service matches the file.")
 	}
 }
 
 // printSummary writes what apply did.
 func printSummary(w io.Writer, all []*change, took time.Duration) {
-	var created, deleted, unchanged, abnormal, failed, notStarted, running int
+	var created, deleted, unchanged, abnormal, failed, notStarted, running, conflicts int
 	for _, ch := range all {
 		switch {
+		case ch.Result == resultConflict:
+			conflicts++
 		case ch.Result == resultDone && ch.Action == actionCreate:
 			created++
 		case ch.Result == resultDone && ch.Action == actionDelete:
@@ -495,6 +556,9 @@ func printSummary(w io.Writer, all []*change, took time.Duration) {
 	if failed > 0 {
 		fmt.Fprintf(w, ", %d failed", failed)
 	}
+	if conflicts > 0 {
+		fmt.Fprintf(w, ", %d %s (left alone)", conflicts, plural(conflicts, "conflict", "conflicts"))
+	}
 	if running > 0 {
 		fmt.Fprintf(w, ", %d still running", running)
 	}
@@ -508,8 +572,28 @@ func printSummary(w io.Writer, all []*change, took time.Duration) {
 			fmt.Fprintf(w, "  failed: %s: %s\n", ch.label(), ch.Error)
 		case resultAbnormal:
 			fmt.Fprintf(w, "  abnormal: %s on %s is left alone (delete it with 'chreplication delete' for apply to create it again)\n", quoteName(ch.Database), printable(ch.InstanceID))
+		case resultConflict:
+			fmt.Fprintf(w, "  conflict: %s on %s: %s\n", quoteName(ch.Database), printable(ch.InstanceID), ch.Error)
 		}
 	}
+}
+
+// conflictWords says a source conflict in a few words: "replicated from
+// instance B, not instance A".
+func conflictWords(err error) string {
+	var sc *chreplication.SourceConflictError
+	if errors.As(err, &sc) {
+		return printable(fmt.Sprintf("replicated from %s, not %s", sc.Have, sc.Want))
+	}
+	return oneLine(err)
+}
+
+// startingState says where a task still being created stands.
+func startingState(r *chreplication.Replication) string {
+	if r == nil {
+		return "still being created"
+	}
+	return fmt.Sprintf("still being created: stage %s, %d%%", printable(r.Stage), r.Percentage)
 }
 
 // jobState is a job's status and progress: "Running 40%".

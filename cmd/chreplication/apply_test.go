@@ -120,8 +120,15 @@ func TestApplyTwiceChangesNothing(t *testing.T) {
 	}
 	for _, req := range s.Requests() {
 		assert.Equal(t, http.MethodGet, req.Method, "%s %s", req.Method, req.Path)
-		assert.Equal(t, "ListClickHouseDataBaseReplication", req.Operation)
+		assert.Contains(t, []string{"ListClickHouseDataBaseReplication", "ListClickHouseDataBaseReplicationConfig"}, req.Operation)
 	}
+	assert.Equal(t, 3, s.RequestCount("ListClickHouseDataBaseReplicationConfig"), "the source of each of the 3 tasks is read")
+
+	// --no-source-check trusts the list: 2 lists, nothing else.
+	s.ResetRequests()
+	r = runCLI(t, env, "apply", "-f", file, "--no-source-check", "--output", "json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, 2, s.RequestCount(""))
 
 	// In text: the plan and the summary say so.
 	r = runCLI(t, env, "apply", "-f", file)
@@ -174,7 +181,8 @@ func TestApplyLostCreateAnswer(t *testing.T) {
 	if len(writes[instanceID+"/sales"].statuses) > 1 {
 		assert.Contains(t, r.stderr, "the instance is busy with another operation")
 	}
-	assert.Contains(t, r.stderr, "shop on "+instanceID+": done (the answer was lost")
+	assert.Contains(t, r.stderr, "shop on "+instanceID+": the answer was lost; the list shows the task: still being created")
+	assert.Contains(t, r.stderr, "shop on "+instanceID+": done (the answer was lost; the task is synchronising, stage incremental)")
 }
 
 func TestApplyPrune(t *testing.T) {
@@ -264,9 +272,11 @@ func TestApplyDryRun(t *testing.T) {
 		r := runCLI(t, tokenEnv(s), "apply", "-f", file, "--prune", "--dry-run", "--output", output)
 		require.Equal(t, exitOK, r.code, r.stderr)
 		for _, req := range s.Requests() {
-			assert.Equal(t, "ListClickHouseDataBaseReplication", req.Operation, "a dry run only lists")
+			assert.Equal(t, http.MethodGet, req.Method, "a dry run only reads")
 		}
-		assert.Equal(t, 2, s.RequestCount(""), "one list per instance")
+		assert.Equal(t, 2, s.RequestCount("ListClickHouseDataBaseReplication"), "one list per instance")
+		assert.Equal(t, 1, s.RequestCount("ListClickHouseDataBaseReplicationConfig"), "the source of shop")
+		assert.Equal(t, 3, s.RequestCount(""), "nothing else")
 		assert.Equal(t, []string{"old", "shop"}, databasesOf(s, instanceID))
 		assert.Empty(t, databasesOf(s, otherInstanceID))
 		if output == "json" {
@@ -743,4 +753,86 @@ func TestApplyTimedOut(t *testing.T) {
 	if running > 0 && failed == 0 {
 		assert.Contains(t, r.stderr, "did not finish before --timeout")
 	}
+}
+
+// TestApplySourceConflict: a task of a database the file names that
+// replicates from another source is a conflict: apply never says the
+// service matches the file, changes nothing for it, names both sources and
+// exits 1; --output json says "conflict" for that change.
+func TestApplySourceConflict(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	const legacySource = "77aa4096cb824a61b93dab5ca00ecc8fin07"
+	require.NoError(t, s.AddReplicationFrom(instanceID, "shop", legacySource, ""))
+	env := tokenEnv(s)
+	file := writeTemp(t, "replications.yaml", twoInstances)
+
+	r := runCLI(t, env, "apply", "-f", file, "--dry-run")
+	assert.Equal(t, exitAPI, r.code, "the plan cannot make the service match the file")
+	assert.Contains(t, r.stdout, "1 conflict")
+	assert.Regexp(t, `(?m)^  conflict\s+shop\s+on `+instanceID+`\s+\(replicated from instance `+legacySource+`, not instance `+sourceInstanceID+`; left alone\)$`, r.stdout)
+	assert.NotContains(t, r.stdout, "Nothing to change")
+
+	s.ResetRequests()
+	r = runCLI(t, env, "apply", "-f", file, "--output", "json", "--poll-interval", testPoll)
+	assert.Equal(t, exitAPI, r.code, r.stderr)
+	changes := byDatabase(decodeApply(t, r.stdout))
+	shop := changes[instanceID+"/shop"]
+	assert.Equal(t, actionNone, shop.Action)
+	assert.Equal(t, resultConflict, shop.Result)
+	assert.Contains(t, shop.Error, legacySource)
+	assert.Contains(t, shop.Error, sourceInstanceID)
+	assert.Equal(t, resultDone, changes[instanceID+"/sales"].Result, "the other changes are made")
+	assert.Nil(t, writesByDatabase(t, s)[instanceID+"/shop"], "nothing sent for the conflict")
+	assert.Contains(t, r.stderr, "1 task replicates from another source than the file's")
+
+	r = runCLI(t, env, "apply", "-f", file, "--poll-interval", testPoll)
+	assert.Equal(t, exitAPI, r.code)
+	assert.Contains(t, r.stdout, "conflict: shop on "+instanceID)
+	assert.NotContains(t, r.stdout, "Nothing to change")
+}
+
+// TestApplyRerunFollowsATaskStillBeingCreated reproduces a rerun after an
+// interrupted apply: the create job is still running (and will fail).
+// apply does not call the task unchanged: it follows it and reports it
+// abnormal once the job failed, exit 3; when --timeout comes first, it
+// reports it running, exit 1, never 0.
+func TestApplyRerunFollowsATaskStillBeingCreated(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithJobMode(fake.JobsManual))
+	c, err := chreplication.NewClient(s.URL(), chreplication.WithProjectID(s.ProjectID()), chreplication.WithAuth(auth.StaticToken(secretToken)))
+	require.NoError(t, err)
+	s.FailNextJob("source binlog is disabled")
+	_, err = c.CreateReplication(t.Context(), instanceID, chreplication.CreateReplicationRequest{SourceInstanceID: sourceInstanceID, SourceDatabase: "shop"})
+	require.NoError(t, err)
+	env := tokenEnv(s)
+	one := "replications:\n  - instance_id: " + instanceID + "\n    source_instance_id: " + sourceInstanceID + "\n    databases: [shop]\n"
+
+	r := runApply(t, t.Context(), env, one, "apply", "-f", "-", "--output", "json", "--timeout", "300ms", "--poll-interval", testPoll)
+	assert.Equal(t, exitAPI, r.code, r.stderr)
+	shop := decodeApply(t, r.stdout).Changes[0]
+	assert.Equal(t, resultRunning, shop.Result)
+	assert.Contains(t, shop.Error, "still being created")
+	assert.Contains(t, r.stderr, "task being created: shop on "+instanceID, "listed as still running")
+
+	done := make(chan result, 1)
+	lists := s.RequestCount("ListClickHouseDataBaseReplication")
+	go func() {
+		done <- runApply(t, t.Context(), env, one, "apply", "-f", "-", "--poll-interval", testPoll)
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for s.RequestCount("ListClickHouseDataBaseReplication") < lists+3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("apply ended while the create job runs: %d\n%s", r.code, r.stdout)
+	default:
+	}
+	s.FinishJobs()
+	r = <-done
+	assert.Equal(t, exitJobFailed, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "1 still being created")
+	assert.Contains(t, r.stdout, "abnormal")
+	assert.NotContains(t, r.stdout, "Nothing to change")
 }
