@@ -46,6 +46,22 @@ func instanceIDAttribute() schema.StringAttribute {
 	}
 }
 
+func projectAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The project of the instance, when it is not the provider's.",
+		Optional:            true,
+		Validators:          []validator.String{validOptionalID},
+	}
+}
+
+func regionAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The region of the instance, such as `cn-north-4`, when it is not the provider's (the service's endpoint there, with the provider's credentials).",
+		Optional:            true,
+		Validators:          []validator.String{validRegion},
+	}
+}
+
 func computedString(desc string) schema.StringAttribute {
 	return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
 }
@@ -59,6 +75,8 @@ func newReplicationsDataSource() datasource.DataSource { return &replicationsDat
 type replicationsModel struct {
 	ID           types.String     `tfsdk:"id"`
 	InstanceID   types.String     `tfsdk:"instance_id"`
+	ProjectID    types.String     `tfsdk:"project_id"`
+	Region       types.String     `tfsdk:"region"`
 	Replications []replicationRow `tfsdk:"replications"`
 }
 
@@ -82,6 +100,8 @@ func (d *replicationsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		Attributes: map[string]schema.Attribute{
 			"id":          computedString("The instance ID."),
 			"instance_id": instanceIDAttribute(),
+			"project_id":  projectAttribute(),
+			"region":      regionAttribute(),
 			"replications": schema.ListNestedAttribute{
 				MarkdownDescription: "The tasks.",
 				Computed:            true,
@@ -105,9 +125,14 @@ func (d *replicationsDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() || !d.configured(&resp.Diagnostics) {
 		return
 	}
+	c, diags := d.data.clientOf(m.ProjectID, m.Region)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	instance := m.InstanceID.ValueString()
 	m.Replications = []replicationRow{}
-	for t, err := range d.data.client.AllReplications(ctx, instance) {
+	for t, err := range c.AllReplications(ctx, instance) {
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot list the replications of instance "+instance, err.Error())
 			return
@@ -135,6 +160,8 @@ func newDatabasesDataSource() datasource.DataSource { return &databasesDataSourc
 type databasesModel struct {
 	ID         types.String `tfsdk:"id"`
 	InstanceID types.String `tfsdk:"instance_id"`
+	ProjectID  types.String `tfsdk:"project_id"`
+	Region     types.String `tfsdk:"region"`
 	Name       types.String `tfsdk:"name"`
 	Databases  []string     `tfsdk:"databases"`
 }
@@ -149,6 +176,8 @@ func (d *databasesDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 		Attributes: map[string]schema.Attribute{
 			"id":          computedString("The instance ID."),
 			"instance_id": instanceIDAttribute(),
+			"project_id":  projectAttribute(),
+			"region":      regionAttribute(),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Filters the databases by name, as the service does; left out, every database.",
 				Optional:            true,
@@ -169,9 +198,14 @@ func (d *databasesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() || !d.configured(&resp.Diagnostics) {
 		return
 	}
+	c, diags := d.data.clientOf(m.ProjectID, m.Region)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	instance := m.InstanceID.ValueString()
 	m.Databases = []string{}
-	for name, err := range d.data.client.AllDatabases(ctx, instance, m.Name.ValueString()) {
+	for name, err := range c.AllDatabases(ctx, instance, m.Name.ValueString()) {
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot list the databases of instance "+instance, err.Error())
 			return
@@ -191,6 +225,8 @@ func newParametersDataSource() datasource.DataSource { return &parametersDataSou
 type parametersModel struct {
 	ID         types.String   `tfsdk:"id"`
 	InstanceID types.String   `tfsdk:"instance_id"`
+	ProjectID  types.String   `tfsdk:"project_id"`
+	Region     types.String   `tfsdk:"region"`
 	Parameters []parameterRow `tfsdk:"parameters"`
 }
 
@@ -213,6 +249,8 @@ func (d *parametersDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 		Attributes: map[string]schema.Attribute{
 			"id":          computedString("The instance ID."),
 			"instance_id": instanceIDAttribute(),
+			"project_id":  projectAttribute(),
+			"region":      regionAttribute(),
 			"parameters": schema.ListNestedAttribute{
 				MarkdownDescription: "The parameters, in the service's order.",
 				Computed:            true,
@@ -234,8 +272,13 @@ func (d *parametersDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if resp.Diagnostics.HasError() || !d.configured(&resp.Diagnostics) {
 		return
 	}
+	c, diags := d.data.clientOf(m.ProjectID, m.Region)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	instance := m.InstanceID.ValueString()
-	ps, err := d.data.client.DatabaseParameters(ctx, instance)
+	ps, err := c.DatabaseParameters(ctx, instance)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot list the database parameters of instance "+instance, err.Error())
 		return

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,9 +37,28 @@ func TestSchemaValid(t *testing.T) {
 	for _, name := range []string{"chreplication_replications", "chreplication_databases", "chreplication_database_parameters"} {
 		assert.Contains(t, resp.DataSourceSchemas, name)
 	}
-	// No attribute of the provider holds a credential: it would land in the state.
+	// A provider's configuration is not stored in the state, but the
+	// credentials it takes are sensitive (never shown in a plan or log).
+	credentials := 0
 	for _, a := range resp.Provider.Block.Attributes {
-		assert.NotRegexp(t, `(?i)key|secret|token|password`, a.Name)
+		if regexp.MustCompile(`(?i)key|secret|token|password`).MatchString(a.Name) {
+			credentials++
+			assert.True(t, a.Sensitive, "%s is sensitive", a.Name)
+			assert.True(t, a.Optional, "%s is optional: the environment stands in for it", a.Name)
+		}
+	}
+	assert.Equal(t, 4, credentials, "access_key, secret_key, security_token, auth_token")
+	// No attribute of a resource or data source holds a credential: it
+	// would land in the state.
+	for name, sch := range resp.ResourceSchemas {
+		for _, a := range sch.Block.Attributes {
+			assert.NotRegexp(t, `(?i)key|secret|token|password`, a.Name, name)
+		}
+	}
+	for name, sch := range resp.DataSourceSchemas {
+		for _, a := range sch.Block.Attributes {
+			assert.NotRegexp(t, `(?i)key|secret|token|password`, a.Name, name)
+		}
 	}
 }
 
@@ -101,6 +121,16 @@ func TestNewClient(t *testing.T) {
 			env: env{auth.EnvAuthToken: secret}, wantErr: "clear text"},
 		{name: "plain http allowed", cfg: providerModel{Endpoint: types.StringValue("http://example.com"), ProjectID: types.StringValue(testProject), InsecureHTTP: types.BoolValue(true)},
 			env: env{auth.EnvAuthToken: secret}, wantEndpoint: "http://example.com/", wantProject: testProject},
+		{name: "no credentials names every way", cfg: providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject)}, env: env{},
+			wantErr: "access_key and secret_key (with security_token for temporary credentials) or auth_token; or HUAWEICLOUD_SDK_AK"},
+		{name: "no credentials names HW variables", cfg: providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject)}, env: env{},
+			wantErr: "HW_ACCESS_KEY and HW_SECRET_KEY (HW_SECURITY_TOKEN), HW_AUTH_TOKEN, or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME"},
+		{name: "auth_token in the block", cfg: providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject), AuthToken: types.StringValue(secret)},
+			env: env{}, wantEndpoint: "https://gaussdb.cn-north-4.myhuaweicloud.com/", wantProject: testProject},
+		{name: "access_key and secret_key in the block", cfg: providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject),
+			AccessKey: types.StringValue("AK"), SecretKey: types.StringValue(secret)}, env: env{}, wantEndpoint: "https://gaussdb.cn-north-4.myhuaweicloud.com/", wantProject: testProject},
+		{name: "the block's access_key never pairs with the environment's secret", cfg: providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject),
+			AccessKey: types.StringValue("AK")}, env: env{auth.EnvSecretKey: secret, auth.EnvAuthToken: secret}, wantErr: auth.EnvAccessKey + " is set but " + auth.EnvSecretKey + " is not"},
 		{name: "rate limit", cfg: providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject), RateLimit: types.Float64Value(0.5)},
 			env: env{auth.EnvAuthToken: secret}, wantEndpoint: "https://gaussdb.cn-north-4.myhuaweicloud.com/", wantProject: testProject},
 	}
@@ -167,4 +197,38 @@ func TestCredentialsFromHWVariables(t *testing.T) {
 			assert.True(t, found, "the fake saw no list of %s", instance)
 		})
 	}
+}
+
+// TestClientOfPlace: a resource's or data source's project_id and region
+// make a client of their own, once, with the provider's credentials; none
+// keeps the provider's.
+func TestClientOfPlace(t *testing.T) {
+	t.Parallel()
+	p := &chProvider{version: "test", getenv: env{auth.EnvAuthToken: "tok"}.get}
+	cfg := providerModel{Region: types.StringValue("cn-north-4"), ProjectID: types.StringValue(testProject)}
+	base, err := p.newClient(cfg)
+	require.NoError(t, err)
+	made := 0
+	d := &clientData{client: base, make: func(project, region string) (*chreplication.Client, error) {
+		made++
+		c := cfg
+		if project != "" {
+			c.ProjectID = types.StringValue(project)
+		}
+		if region != "" {
+			c.Region = types.StringValue(region)
+		}
+		return p.newClient(c)
+	}}
+	c, diags := d.clientOf(types.StringNull(), types.StringNull())
+	require.False(t, diags.HasError())
+	assert.Same(t, base, c)
+	const other = "0123456789abcdef0123456789abcdef"
+	c, diags = d.clientOf(types.StringValue(other), types.StringValue("tr-west-1"))
+	require.False(t, diags.HasError())
+	assert.Equal(t, other, c.ProjectID())
+	assert.Equal(t, "https://gaussdbformysql.tr-west-1.myhuaweicloud.com/", c.Endpoint())
+	again, _ := d.clientOf(types.StringValue(other), types.StringValue("tr-west-1"))
+	assert.Same(t, c, again, "one client per place")
+	assert.Equal(t, 1, made)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -54,6 +55,8 @@ type replicationModel struct {
 	CatchupStage     types.String   `tfsdk:"catchup_stage"`
 	Percentage       types.Int64    `tfsdk:"percentage"`
 	TargetDatabase   types.String   `tfsdk:"target_database"`
+	ProjectID        types.String   `tfsdk:"project_id"`
+	Region           types.String   `tfsdk:"region"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -118,8 +121,13 @@ func (r *replicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"The API changes the tables of a task's list, never its type: a task is created with `black_list` (every table but those listed), " +
 			"and a plan that changes `table_scope.mode` is refused. " +
 			"A task whose job ends `Failed` is an error at once (the task is tainted, and replaced on the next apply); " +
+
 			"a task shown as `abnormal` keeps its state and raises a warning at each refresh. " +
-			"Writes to one instance that runs another operation wait their turn, so several tasks of one instance may be applied together.",
+			"Writes to one instance that runs another operation wait their turn, so several tasks of one instance may be applied together.\n\n" +
+			"A task that exists already is adopted only when it replicates from the configured source, and once it has left its first stages " +
+			"(a task still being created is followed until then); a task of another source is an error, and nothing is stored. " +
+			"A database has one task per instance, so `create_before_destroy` cannot work for this resource " +
+			"(the new task of the database cannot exist beside the old one): leave it unset.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("`INSTANCE_ID/DATABASE`, as `import` takes it."),
 			"instance_id": schema.StringAttribute{
@@ -173,6 +181,19 @@ func (r *replicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 					},
 				},
 			},
+			"project_id": schema.StringAttribute{
+				MarkdownDescription: "The project of the instance, when it is not the provider's (`project_id` of the provider block). Changing it replaces the task.",
+				Optional:            true,
+				Validators:          []validator.String{validOptionalID},
+				PlanModifiers:       replace,
+			},
+			"region": schema.StringAttribute{
+				MarkdownDescription: "The region of the instance, such as `cn-north-4`, when it is not the provider's: the service's endpoint there is used, " +
+					"with the provider's credentials. Changing it replaces the task.",
+				Optional:      true,
+				Validators:    []validator.String{validRegion},
+				PlanModifiers: replace,
+			},
 			"status":          computed("The task's health: `normal` or `abnormal` (other values are shown as the service sends them)."),
 			"stage":           computed("The synchronization stage, such as `full` or `incremental`."),
 			"catchup_stage":   computed("The catch-up stage: `wait`, `full`, `incremental`, `failed` or `other`."),
@@ -184,7 +205,13 @@ func (r *replicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true, Update: true, Delete: true,
+				CreateDescription: "How long the create may take, its job and the table scope's included, as a duration such as `\"45m\"` (default `\"" + shortDuration(defaultCreateTimeout) + "\"`). " +
+					"When it runs out, the error names it and the state records what the service holds.",
+				UpdateDescription: "How long a table scope change may take, its job included (default `\"" + shortDuration(defaultUpdateTimeout) + "\"`).",
+				DeleteDescription: "How long the delete may take, its job included (default `\"" + shortDuration(defaultDeleteTimeout) + "\"`).",
+			}),
 		},
 	}
 }
@@ -277,7 +304,8 @@ func (m *replicationModel) nullUnknowns() {
 // mustReplace reports whether plan replaces the task of state.
 func mustReplace(plan, state replicationModel) bool {
 	return !plan.InstanceID.Equal(state.InstanceID) || !plan.Database.Equal(state.Database) ||
-		!plan.SourceInstanceID.Equal(state.SourceInstanceID) || !plan.SourceNodeID.Equal(state.SourceNodeID)
+		!plan.SourceInstanceID.Equal(state.SourceInstanceID) || !plan.SourceNodeID.Equal(state.SourceNodeID) ||
+		!plan.ProjectID.Equal(state.ProjectID) || !plan.Region.Equal(state.Region)
 }
 
 func (r *replicationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -299,45 +327,157 @@ func (r *replicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 
-	c := r.data.client
+	c, diags := r.data.clientOf(plan.ProjectID, plan.Region)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	instance, db := plan.InstanceID.ValueString(), plan.Database.ValueString()
-	res, err := c.EnsureReplication(ctx, instance, chreplication.CreateReplicationRequest{
+	op := operation{what: "create of " + taskName(instance, db), timeout: "timeouts.create", limit: timeout, ctx: ctx}
+	res, err := ensureCreated(ctx, c, instance, chreplication.CreateReplicationRequest{
 		SourceInstanceID: plan.SourceInstanceID.ValueString(),
 		SourceNodeID:     plan.SourceNodeID.ValueString(),
 		SourceDatabase:   db,
-	}, r.data.ensure...)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot create the replication of "+taskName(instance, db), err.Error()+createRetryHint(err))
+	}, r.data.ensure)
+	switch {
+	case chreplication.IsSourceConflict(err):
+		resp.Diagnostics.AddError("The database already has a task of another source", err.Error()+
+			"\n\nA database has at most one task per instance, and its source cannot change. Nothing was sent, and nothing is stored in the state. "+
+			"To replicate from the configured source, delete the existing task first (or import it with its own source). "+
+			"For the same reason create_before_destroy cannot work for this resource: the new task of the database cannot exist beside the old one.")
+		return
+	case err != nil:
+		op.fail(&resp.Diagnostics, "Cannot create the replication of "+taskName(instance, db), err, createRetryHint(err))
 		return
 	}
 	plan.ID = types.StringValue(instance + "/" + db)
 	if !res.Created {
 		resp.Diagnostics.AddWarning("The replication of "+taskName(instance, db)+" existed already",
-			"The instance already synchronised the database; the task is now managed by this resource as it is.")
+			"The instance already synchronised the database from the configured source; the task is now managed by this resource as it is.")
 	}
 	// From here on the task exists: whatever fails, the state records it
-	// (Terraform then marks it tainted and replaces it on the next apply).
+	// as the service holds it (Terraform then marks it tainted and
+	// replaces it on the next apply). The last read has time of its own:
+	// the operation's may be spent.
 	defer func() {
-		resp.Diagnostics.Append(r.refreshInto(ctx, &plan, false)...)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		resp.Diagnostics.Append(r.refreshInto(rctx, c, &plan, false)...)
 		plan.nullUnknowns()
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}()
-	if res.JobID != "" {
-		if !r.waitJob(ctx, &resp.Diagnostics, res.JobID, "create of "+taskName(instance, db)) {
+	switch {
+	case res.JobID != "":
+		if !r.waitJob(ctx, c, &resp.Diagnostics, op, res.JobID) {
+			return
+		}
+	case res.Starting:
+		// A task found rather than created (or made by a create whose
+		// answer was lost): its create job may still be running.
+		if !r.waitStarted(ctx, c, &resp.Diagnostics, op, instance, db) {
 			return
 		}
 	}
 	cur, err := c.ShowReplicationConfig(ctx, instance, db)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the table scope of "+taskName(instance, db), err.Error())
+		op.fail(&resp.Diagnostics, "Cannot read the table scope of "+taskName(instance, db), err, "")
 		return
 	}
-	r.applyScope(ctx, &resp.Diagnostics, plan, cur.Scope, want)
+	r.applyScope(ctx, c, &resp.Diagnostics, op, plan, cur.Scope, want)
+}
+
+// shortDuration writes d as a timeouts block takes it: "30m", not "30m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// refreshTimeout bounds the read that records the state after an
+// operation failed or timed out.
+const refreshTimeout = 2 * time.Minute
+
+// operation names what a resource operation does and its timeout, for
+// its errors.
+type operation struct {
+	what    string          // "create of database ..."
+	timeout string          // the timeouts attribute: "timeouts.create"
+	limit   time.Duration   // its value
+	ctx     context.Context // the operation's context, with the timeout
+}
+
+// fail adds one error for err: when the operation's timeout ended it, the
+// error names the timeouts attribute instead of the context's error.
+func (op operation) fail(diags *diag.Diagnostics, summary string, err error, hint string) {
+	if errors.Is(op.ctx.Err(), context.DeadlineExceeded) {
+		diags.AddError("The "+op.what+" did not finish within "+op.timeout+" ("+op.limit.String()+")",
+			fmt.Sprintf("%s: %s ran out (%s).\n\nThe service goes on with what it was asked, and the state records the task as the service holds it; "+
+				"raise %s in the resource's timeouts block and apply again: the provider looks at the instance's tasks before sending anything.",
+				summary, op.timeout, strings.TrimSuffix(err.Error(), ": "+context.DeadlineExceeded.Error()), op.timeout))
+		return
+	}
+	diags.AddError(summary, err.Error()+hint)
+}
+
+// ensureCreated calls EnsureReplication until its outcome is known: an
+// answer that may have been lost is settled on the list by the next call
+// (which looks before it sends), for as long as ctx allows, as apply does.
+func ensureCreated(ctx context.Context, c *chreplication.Client, instance string, req chreplication.CreateReplicationRequest, opts []chreplication.EnsureOption) (chreplication.EnsureResult, error) {
+	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+		res, err := c.EnsureReplication(ctx, instance, req, opts...)
+		if !errors.Is(err, chreplication.ErrOutcomeUnknown) || pause(ctx, delay) != nil {
+			return res, err
+		}
+	}
+}
+
+// ensureDeleted is ensureCreated's counterpart for EnsureReplicationAbsent.
+func ensureDeleted(ctx context.Context, c *chreplication.Client, instance, db string, opts []chreplication.EnsureOption) (chreplication.EnsureAbsentResult, error) {
+	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+		res, err := c.EnsureReplicationAbsent(ctx, instance, db, opts...)
+		if !errors.Is(err, chreplication.ErrOutcomeUnknown) || pause(ctx, delay) != nil {
+			return res, err
+		}
+	}
+}
+
+// pause waits d or until ctx ends, and returns ctx's error then.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// waitStarted follows a task that has not left its first stages until it
+// does; it reports whether the task reached its steady stage, and adds an
+// error when it turned abnormal or could not be followed.
+func (r *replicationResource) waitStarted(ctx context.Context, c *chreplication.Client, diags *diag.Diagnostics, op operation, instance, db string) bool {
+	t, err := c.WaitReplicationStarted(ctx, instance, db, r.data.wait...)
+	switch {
+	case err != nil:
+		op.fail(diags, "Cannot follow the "+op.what, err, "")
+		return false
+	case t.Status == chreplication.ReplicationAbnormal:
+		diags.AddError("The "+op.what+" failed",
+			fmt.Sprintf("The task was still being created and turned abnormal (stage %q, catch-up stage %q): its create job failed.", t.Stage, t.CatchupStage))
+		return false
+	}
+	return true
 }
 
 // applyScope changes the task's scope from cur to want, when they differ,
 // and waits for the job.
-func (r *replicationResource) applyScope(ctx context.Context, diags *diag.Diagnostics, plan replicationModel, cur, want chreplication.TableScope) {
+func (r *replicationResource) applyScope(ctx context.Context, c *chreplication.Client, diags *diag.Diagnostics, op operation, plan replicationModel, cur, want chreplication.TableScope) {
 	instance, db := plan.InstanceID.ValueString(), plan.Database.ValueString()
 	curMode, wantMode := cur.Mode, want.Mode
 	if curMode == "" {
@@ -354,30 +494,31 @@ func (r *replicationResource) applyScope(ctx context.Context, diags *diag.Diagno
 	if slices.Equal(tables, want.Tables) {
 		return
 	}
-	jobID, err := r.data.client.UpdateScope(ctx, instance, chreplication.ScopeUpdate{
+	jobID, err := c.UpdateScope(ctx, instance, chreplication.ScopeUpdate{
 		SourceInstanceID: plan.SourceInstanceID.ValueString(),
 		SourceNodeID:     plan.SourceNodeID.ValueString(),
 		Database:         db,
 		Scope:            want,
 	})
 	if err != nil {
-		diags.AddError("Cannot change the table scope of "+taskName(instance, db), err.Error())
+		op.fail(diags, "Cannot change the table scope of "+taskName(instance, db), err, "")
 		return
 	}
-	r.waitJob(ctx, diags, jobID, "table scope change of "+taskName(instance, db))
+	op.what = "table scope change of " + taskName(instance, db)
+	r.waitJob(ctx, c, diags, op, jobID)
 }
 
 // waitJob waits for a job; it reports whether the job completed, and adds
 // an error diagnostic when it did not.
-func (r *replicationResource) waitJob(ctx context.Context, diags *diag.Diagnostics, jobID, what string) bool {
-	_, err := r.data.client.WaitJob(ctx, jobID, r.data.wait...)
+func (r *replicationResource) waitJob(ctx context.Context, c *chreplication.Client, diags *diag.Diagnostics, op operation, jobID string) bool {
+	_, err := c.WaitJob(ctx, jobID, r.data.wait...)
 	switch {
 	case err == nil:
 		return true
 	case errors.Is(err, chreplication.ErrJobFailed):
-		diags.AddError("The "+what+" failed", fmt.Sprintf("Job %s ended Failed: %v", jobID, err))
+		diags.AddError("The "+op.what+" failed", fmt.Sprintf("Job %s ended Failed: %v", jobID, err))
 	default:
-		diags.AddError("Cannot follow the "+what, fmt.Sprintf("Job %s: %v", jobID, err))
+		op.fail(diags, "Cannot follow the "+op.what, fmt.Errorf("job %s: %w", jobID, err), "")
 	}
 	return false
 }
@@ -388,7 +529,12 @@ func (r *replicationResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics) {
 		return
 	}
-	found, diags := r.refresh(ctx, &state, true)
+	c, diags := r.data.clientOf(state.ProjectID, state.Region)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	found, diags := r.refresh(ctx, c, &state, true)
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return
@@ -401,8 +547,8 @@ func (r *replicationResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 // refreshInto is refresh for a task that must exist.
-func (r *replicationResource) refreshInto(ctx context.Context, m *replicationModel, warnAbnormal bool) diag.Diagnostics {
-	found, diags := r.refresh(ctx, m, warnAbnormal)
+func (r *replicationResource) refreshInto(ctx context.Context, c *chreplication.Client, m *replicationModel, warnAbnormal bool) diag.Diagnostics {
+	found, diags := r.refresh(ctx, c, m, warnAbnormal)
 	if !diags.HasError() && !found {
 		diags.AddError("The replication of "+taskName(m.InstanceID.ValueString(), m.Database.ValueString())+" is not listed",
 			"The instance's list of tasks does not show it.")
@@ -414,9 +560,8 @@ func (r *replicationResource) refreshInto(ctx context.Context, m *replicationMod
 // progress from the list, its source and table scope from its
 // configuration. It reports false when the list does not show the task.
 // An abnormal task gives a warning when warnAbnormal.
-func (r *replicationResource) refresh(ctx context.Context, m *replicationModel, warnAbnormal bool) (bool, diag.Diagnostics) {
+func (r *replicationResource) refresh(ctx context.Context, c *chreplication.Client, m *replicationModel, warnAbnormal bool) (bool, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	c := r.data.client
 	instance, db := m.InstanceID.ValueString(), m.Database.ValueString()
 	var task *chreplication.Replication
 	for t, err := range c.AllReplications(ctx, instance) {
@@ -483,11 +628,18 @@ func (r *replicationResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(diags...)
 	cur, diags := scopeOf(ctx, state.TableScope)
 	resp.Diagnostics.Append(diags...)
+	c, diags := r.data.clientOf(plan.ProjectID, plan.Region)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.applyScope(ctx, &resp.Diagnostics, plan, cur, want)
-	resp.Diagnostics.Append(r.refreshInto(ctx, &plan, false)...)
+	instance, db := plan.InstanceID.ValueString(), plan.Database.ValueString()
+	op := operation{what: "table scope change of " + taskName(instance, db), timeout: "timeouts.update", limit: timeout, ctx: ctx}
+	r.applyScope(ctx, c, &resp.Diagnostics, op, plan, cur, want)
+	// The state records what the service holds, with time of its own.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer rcancel()
+	resp.Diagnostics.Append(r.refreshInto(rctx, c, &plan, false)...)
 	plan.nullUnknowns()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -505,14 +657,20 @@ func (r *replicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	c, diags := r.data.clientOf(state.ProjectID, state.Region)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	instance, db := state.InstanceID.ValueString(), state.Database.ValueString()
-	res, err := r.data.client.EnsureReplicationAbsent(ctx, instance, db, r.data.ensure...)
+	op := operation{what: "delete of " + taskName(instance, db), timeout: "timeouts.delete", limit: timeout, ctx: ctx}
+	res, err := ensureDeleted(ctx, c, instance, db, r.data.ensure)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot delete the replication of "+taskName(instance, db), err.Error())
+		op.fail(&resp.Diagnostics, "Cannot delete the replication of "+taskName(instance, db), err, "")
 		return
 	}
 	if res.JobID != "" {
-		r.waitJob(ctx, &resp.Diagnostics, res.JobID, "delete of "+taskName(instance, db))
+		r.waitJob(ctx, c, &resp.Diagnostics, op, res.JobID)
 	}
 }
 

@@ -44,6 +44,12 @@ var validOptionalID = checkString{desc: "\"\" or an ID of the API", check: func(
 	return chreplication.ValidateID(s)
 }}
 
+// validRegion accepts a region whose endpoint the client knows.
+var validRegion = checkString{desc: "a Huawei Cloud region, such as cn-north-4", check: func(s string) error {
+	_, err := chreplication.RegionEndpoint(s)
+	return err
+}}
+
 // validDatabase accepts a MySQL database (or table) name.
 var validDatabase = checkString{desc: "a MySQL database name", check: chreplication.ValidateDatabaseName}
 
