@@ -74,7 +74,7 @@ func (a *apiFlags) checkOutput() error {
 	case outputText, outputJSON:
 		return nil
 	}
-	return usageErrorf("--output %q is not one of text, json", clip(a.output))
+	return usageErrorf("--output %s is not one of text, json", quoted(a.output))
 }
 
 // resolveEndpoint picks the endpoint: --endpoint, else --region, else
@@ -121,7 +121,7 @@ func (a *apiFlags) resolveRateLimit(getenv func(string) string) (float64, error)
 	}
 	n, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
-		return 0, usageErrorf("%s %q must be a number of requests a second, such as 5 or 0.5 (0: no limit)", envRateLimit, clip(v))
+		return 0, usageErrorf("%s %s must be a number of requests a second, such as 5 or 0.5 (0: no limit)", envRateLimit, quoted(v))
 	}
 	return n, nil
 }
@@ -153,7 +153,7 @@ func checkSchemeless(what, endpoint string) error {
 	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
 		scheme = "http://"
 	}
-	return usageErrorf("%s %q has no scheme: give a URL, such as %s", what, clipAt(endpoint, 100), clipAt(scheme+endpoint, 108))
+	return usageErrorf("%s %s has no scheme: give a URL, such as %s", what, quotedAt(endpoint, 100), clipAt(scheme+endpoint, 108))
 }
 
 // resolveProjectID picks --project-id, else HUAWEICLOUD_SDK_PROJECT_ID.

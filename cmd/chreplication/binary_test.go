@@ -210,7 +210,9 @@ func TestBinaryFakeStopsOnSignal(t *testing.T) {
 	go func() { waited <- cmd.Wait() }()
 	select {
 	case err := <-waited:
-		assert.NoError(t, err, "stderr: %s", stderr.String())
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+		assert.Equal(t, exitInterrupted, exit.ExitCode(), "130 on Ctrl-C, as watch and exporter: %s", stderr.String())
 	case <-time.After(10 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatal("the fake did not stop on SIGINT")

@@ -850,7 +850,7 @@ func TestFakeCommand(t *testing.T) {
 			cancel()
 			select {
 			case code := <-done:
-				assert.Equal(t, exitOK, code, stderr.String())
+				assert.Equal(t, exitInterrupted, code, stderr.String())
 			case <-time.After(5 * time.Second):
 				t.Fatal("the fake did not stop on cancel")
 			}

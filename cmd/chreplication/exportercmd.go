@@ -70,7 +70,7 @@ Runs until interrupted (exit 130); 2 for a usage error or an invalid file
 		if listen == "" {
 			c.note(usageErrorf("missing --listen ADDR, such as :9108"))
 		} else if _, _, err := net.SplitHostPort(listen); err != nil {
-			c.note(usageErrorf("invalid --listen %q: want host:port or :port, such as :9108", clip(listen)))
+			c.note(usageErrorf("invalid --listen %s: want host:port or :port, such as :9108", quoted(listen)))
 		}
 		if refresh <= 0 {
 			c.note(usageErrorf("--refresh must be positive"))

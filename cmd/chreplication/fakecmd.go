@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ HUAWEICLOUD_IAM_PASSWORD + HUAWEICLOUD_IAM_DOMAIN) and the project
 HUAWEICLOUD_SDK_PROJECT_ID, and makes up those that are not set. It prints the
 endpoint, the project and the credentials to use as shell 'export' lines
 (credentials from your environment are not printed), logs one line per request
-on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
+on stderr, and serves until interrupted (Ctrl-C or SIGTERM: exit 130, as watch and exporter).`,
 	example: `  chreplication fake --addr 127.0.0.1:8080
   chreplication fake --job-visibility-delay 0 --one-operation-per-instance=false  # every job visible, every write accepted
   # in another shell, paste the export lines it printed, then:
@@ -89,6 +90,13 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 			}
 			if *rateLimit < 0 {
 				c.note(usageErrorf("--rate-limit must not be negative"))
+			}
+			if _, port, err := net.SplitHostPort(*addr); err != nil || port == "" {
+				hint := "want host:port, such as 127.0.0.1:8080 (port 0: any free port)"
+				if _, nerr := strconv.ParseUint(*addr, 10, 16); nerr == nil {
+					hint = "want host:port: did you mean --addr 127.0.0.1:" + *addr + "?"
+				}
+				c.note(usageErrorf("invalid --addr %s: %s", quoted(*addr), hint))
 			}
 			everywhere := unspecifiedHost(*addr)
 			if everywhere && *control && fs.Changed("control") {
@@ -132,7 +140,10 @@ on stderr, and serves until interrupted (Ctrl-C or SIGTERM).`,
 			<-ctx.Done()
 			fmt.Fprintln(c.stderr, "chreplication fake: stopping")
 			s.Close()
-			return nil
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return fmt.Errorf("interrupted: %w", ctx.Err()) // 130, as watch and exporter
+			}
+			return nil // --timeout ended it
 		}
 	},
 }

@@ -40,7 +40,7 @@ func startFakeCommand(t *testing.T, args ...string) (map[string]string, string) 
 		cancel()
 		select {
 		case code := <-done:
-			assert.Equal(t, exitOK, code, stderr.String())
+			assert.Equal(t, exitInterrupted, code, "stopped by Ctrl-C (its context), as watch and exporter: %s", stderr.String())
 		case <-time.After(5 * time.Second):
 			t.Error("the fake did not stop on cancel")
 		}
@@ -173,7 +173,7 @@ func runFakeCommand(t *testing.T, args ...string) (map[string]string, *syncBuffe
 		cancel()
 		select {
 		case code := <-done:
-			assert.Equal(t, exitOK, code, stderr.String())
+			assert.Equal(t, exitInterrupted, code, "stopped by Ctrl-C (its context), as watch and exporter: %s", stderr.String())
 		case <-time.After(5 * time.Second):
 			t.Error("the fake did not stop on cancel")
 		}
@@ -229,6 +229,18 @@ func controlCall(t *testing.T, endpoint, path, body string) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// TestFakeCommandAddrWithoutHost: a bare port is a usage error with the
+// address meant, not a failure to listen.
+func TestFakeCommandAddrWithoutHost(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "fake", "--addr", "8080")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `invalid --addr "8080": want host:port: did you mean --addr 127.0.0.1:8080?`)
+	r = runCLI(t, nil, "fake", "--addr", "localhost")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `invalid --addr "localhost": want host:port, such as 127.0.0.1:8080`)
 }
 
 func TestFakeCommandFlagErrors(t *testing.T) {

@@ -351,6 +351,22 @@ func printable(s string) string {
 	return b.String()
 }
 
+// quoted quotes a command-line argument for an error message, shortened:
+// control characters and invalid UTF-8 escaped once, as Go quotes them.
+func quoted(s string) string { return quotedAt(s, 40) }
+
+// quotedAt is quoted with about limit bytes of s.
+func quotedAt(s string, limit int) string {
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
+
 // clip shortens a command-line argument for an error message.
 func clip(s string) string { return clipAt(s, 40) }
 

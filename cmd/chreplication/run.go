@@ -197,7 +197,17 @@ func newRoot(c *cli) *cobra.Command {
 	})
 	root.SetUsageFunc(func(*cobra.Command) error { return nil })
 	root.SetFlagErrorFunc(func(cc *cobra.Command, err error) error {
+		if cc == root && len(c.args) > 0 && !strings.HasPrefix(c.args[0], "-") {
+			// A command name that is none, followed by flags: the name is
+			// what is wrong, not the flags the root does not have.
+			if found, _, ferr := root.Find(c.args[:1]); ferr != nil || found == root {
+				return unknownCommand(root, c.args[0])
+			}
+		}
 		c.parseProblems(cc)
+		if len(c.problems) > 0 && strings.HasPrefix(err.Error(), "unknown flag") {
+			return c.check() // parseProblems found it, with every other
+		}
 		return c.check(usageErrorf("%s", err.Error()))
 	})
 	// 'chreplication completion bash|zsh|fish|powershell' is cobra's; the
@@ -218,7 +228,7 @@ func prepare(c *cli, cc *cobra.Command) {
 	if cc.Args == nil {
 		cc.Args = func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				c.problems = append(c.problems, fmt.Sprintf("unexpected argument %q (every value is given with a flag, such as --instance-id ID)", clip(args[0])))
+				c.problems = append(c.problems, fmt.Sprintf("unexpected argument %s (every value is given with a flag, such as --instance-id ID)", quoted(args[0])))
 			}
 			return nil
 		}
@@ -247,7 +257,7 @@ type checkedValue struct {
 
 func (v *checkedValue) Set(s string) error {
 	if err := v.Value.Set(s); err != nil {
-		v.c.problems = append(v.c.problems, fmt.Sprintf("invalid %s %q: %s", flagName(v.flag), clip(s), valueProblem(v.Type(), err)))
+		v.c.problems = append(v.c.problems, fmt.Sprintf("invalid %s %s: %s", flagName(v.flag), quoted(s), valueProblem(v.Type(), err)))
 	}
 	return nil
 }
@@ -369,7 +379,7 @@ func (c *cli) note(errs ...error) {
 
 // unknownCommand is the usage error of a command name that is none.
 func unknownCommand(root *cobra.Command, name string) error {
-	msg := fmt.Sprintf("unknown command %q", clip(name))
+	msg := fmt.Sprintf("unknown command %s", quoted(name))
 	if s := root.SuggestionsFor(name); len(s) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
 	}

@@ -47,7 +47,7 @@ func (f *instanceFlags) check(c *cli) {
 	seen := map[string]bool{}
 	for _, id := range f.ids {
 		if err := chreplication.ValidateID(id); err != nil {
-			c.note(usageErrorf("invalid --instance-id %q: %s", clip(id), reasonOfID(err)))
+			c.note(usageErrorf("invalid --instance-id %s: %s", quoted(id), reasonOfID(err)))
 			continue
 		}
 		if seen[id] {

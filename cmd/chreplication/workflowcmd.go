@@ -79,7 +79,7 @@ func (t *tablesFlag) Set(v string) error {
 		case name == "":
 			return errors.New("an empty table name (two commas in a row, or one at an end)")
 		case slices.Contains(t.tables, name):
-			return fmt.Errorf("table %q is named twice", clip(name))
+			return fmt.Errorf("table %s is named twice", quoted(name))
 		}
 		t.tables = append(t.tables, name)
 	}
@@ -416,7 +416,7 @@ configuration fails.`,
 				t, _ := parseTableConfig(v) // checked by Set
 				for _, have := range req.Tables {
 					if have.Table == t.Table {
-						c.note(usageErrorf("--table-config names table %q twice", clip(t.Table)))
+						c.note(usageErrorf("--table-config names table %s twice", quoted(t.Table)))
 						continue tables
 					}
 				}
