@@ -96,11 +96,12 @@ func Parse(name string, data []byte) (*Declaration, error) {
 	if len(data) > MaxFileBytes {
 		return nil, &InvalidFileError{Name: name, Problems: []string{fmt.Sprintf("larger than %d MiB", MaxFileBytes>>20)}}
 	}
-	spec, root, err := decode(data)
+	spec, root, keyProblems, err := decode(data)
 	if err != nil {
 		return nil, &InvalidFileError{Name: name, Problems: []string{err.Error()}}
 	}
 	decl, problems := check(spec, locator{root})
+	problems = append(keyProblems, problems...)
 	if len(problems) > 0 {
 		if len(problems) > maxFileProblems {
 			n := len(problems) - maxFileProblems
@@ -119,8 +120,16 @@ func Parse(name string, data []byte) (*Declaration, error) {
 var bom = []byte("\xef\xbb\xbf")
 
 // decode reads YAML, or JSON when the file starts with "{", and returns the
-// spec and the YAML node tree (JSON is YAML) for line numbers.
-func decode(data []byte) (*fileSpec, *yaml.Node, error) {
+// spec and the YAML node tree (JSON is YAML) for line numbers. Unknown keys
+// (and keys spelled in another case) are returned as problems, each with
+// its line, beside a spec read without them, so that the file's other
+// problems are found too; any other error ends the reading.
+func decode(data []byte) (*fileSpec, *yaml.Node, []string, error) {
+	spec, root, keys, err := decodeFile(data)
+	return spec, root, keys, err
+}
+
+func decodeFile(data []byte) (*fileSpec, *yaml.Node, []string, error) {
 	skip := 0
 	if bytes.HasPrefix(data, bom) {
 		skip = len(bom)
@@ -128,15 +137,16 @@ func decode(data []byte) (*fileSpec, *yaml.Node, error) {
 	body := data[skip:]
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, nil, errors.New("the file is empty; it lists the replications to have under the key replications")
+		return nil, nil, nil, errors.New("the file is empty; it lists the replications to have under the key replications")
 	}
 	var spec fileSpec
 	isJSON := trimmed[0] == '{'
 	if isJSON {
+		// Unknown keys are the strict YAML reading's to report, all of
+		// them with their lines.
 		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
 		if err := dec.Decode(&spec); err != nil {
-			return nil, nil, jsonProblem(err, data, skip)
+			return nil, nil, nil, jsonProblem(err, data, skip)
 		}
 		end := dec.InputOffset()
 		for end < int64(len(body)) && strings.ContainsRune(" \t\r\n", rune(body[end])) {
@@ -144,7 +154,7 @@ func decode(data []byte) (*fileSpec, *yaml.Node, error) {
 		}
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			off := int64(skip) + end
-			return nil, nil, fmt.Errorf("JSON: %s: the file holds more than one JSON value", position(data, off))
+			return nil, nil, nil, fmt.Errorf("JSON: %s: the file holds more than one JSON value", position(data, off))
 		}
 	}
 	// encoding/json matches keys without regard to case and keeps the last
@@ -155,29 +165,38 @@ func decode(data []byte) (*fileSpec, *yaml.Node, error) {
 		format = "JSON"
 	}
 	var strict fileSpec
+	var keyProblems []string
 	dec := yaml.NewDecoder(bytes.NewReader(body))
 	dec.KnownFields(true)
 	if err := dec.Decode(&strict); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, nil, errors.New("the file holds no YAML document")
+			return nil, nil, nil, errors.New("the file holds no YAML document")
 		}
-		return nil, nil, yamlProblem(format, err)
+		keys, other := unknownKeys(format, err)
+		if other != nil {
+			return nil, nil, nil, other
+		}
+		// Read the file again without them, for its other problems.
+		keyProblems, strict = keys, fileSpec{}
+		if err := yaml.Unmarshal(body, &strict); err != nil {
+			return nil, nil, nil, yamlProblem(format, err)
+		}
 	}
 	if !isJSON {
 		var extra yaml.Node
 		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-			return nil, nil, fmt.Errorf("YAML: line %d: the file holds more than one document (---); give one", extra.Line)
+			return nil, nil, nil, fmt.Errorf("YAML: line %d: the file holds more than one document (---); give one", extra.Line)
 		}
 		spec = strict
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(body, &root); err != nil {
-		return nil, nil, errors.New(format + ": " + printable(strings.TrimPrefix(err.Error(), "yaml: ")))
+		return nil, nil, nil, errors.New(format + ": " + printable(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	if err := checkNodes(&root); err != nil {
-		return nil, nil, errors.New(format + ": " + err.Error())
+		return nil, nil, nil, errors.New(format + ": " + err.Error())
 	}
-	return &spec, &root, nil
+	return &spec, &root, keyProblems, nil
 }
 
 // checkNodes refuses what the decoders pass over without a word: a null
@@ -242,6 +261,24 @@ var goTypeNames = map[string]string{
 	"[]reconcile.fileEntry": "a list of replications",
 	"[]string":              "a list of database names",
 	"string":                "a string",
+}
+
+// unknownKeys splits a strict YAML reading's error: the unknown keys it
+// reports, each a problem with its line, or (when it reports anything
+// else) the whole error as yamlProblem words it.
+func unknownKeys(format string, err error) ([]string, error) {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return nil, yamlProblem(format, err)
+	}
+	var keys []string
+	for _, l := range te.Errors {
+		if !yamlUnknownField.MatchString(l) {
+			return nil, yamlProblem(format, err)
+		}
+		keys = append(keys, format+": "+printable(yamlUnknownField.ReplaceAllString(strings.TrimPrefix(l, "yaml: "), `unknown key "$1" (`+keysHint+`)`)))
+	}
+	return keys, nil
 }
 
 // yamlProblem rewrites a YAML error in the file's words: keys, not Go
@@ -343,12 +380,17 @@ func (l locator) line(i int, key string, j int) string {
 	if l.root == nil || len(l.root.Content) == 0 {
 		return ""
 	}
-	n := item(value(l.root.Content[0], "replications"), i)
+	entry := item(value(l.root.Content[0], "replications"), i)
+	n := entry
 	if key != "" {
 		n = value(n, key)
 	}
 	if j >= 0 {
 		n = item(n, j)
+	}
+	if n == nil || n.Line == 0 {
+		// A key left out: the line of its entry.
+		n = entry
 	}
 	if n == nil || n.Line == 0 {
 		return ""

@@ -74,7 +74,7 @@ func TestParseRefuses(t *testing.T) {
 		{"key repeated", entry("    databases: [b]\n"), []string{`line 5: mapping key "databases" already defined at line 4`}},
 		{"JSON key repeated in another case", `{"replications":[{` + jsonEntry + `,"databases":["a"],"Databases":["b"]}]}`, []string{`JSON: line 1: unknown key "Databases"`}},
 		{"JSON key repeated", `{"replications":[{` + jsonEntry + `,"databases":["a"],"databases":["b"]}]}`, []string{`mapping key "databases" already defined`}},
-		{"JSON unknown key", `{"replications":[{` + jsonEntry + `,"databases":[],"wait":true}]}`, []string{`JSON: unknown key "wait"`}},
+		{"JSON unknown key", `{"replications":[{` + jsonEntry + `,"databases":[],"wait":true}]}`, []string{`JSON: line 1: unknown key "wait"`}},
 		{"JSON null database", `{"replications":[{` + jsonEntry + `,"databases":["a",null]}]}`, []string{"an item of a list is empty (null)"}},
 		{"YAML null key", "~: [x]\nreplications: []\n", []string{"line 1: a key is empty or not a name"}},
 		{"YAML bare item", "replications:\n-\n", []string{"line 2: an item of a list is empty (null)"}},
@@ -134,3 +134,30 @@ func TestParseBounds(t *testing.T) {
 	assert.Len(t, ife.Problems, 21)
 	assert.Equal(t, "and 5 more problems", ife.Problems[20])
 }
+
+// TestParseListsEveryProblem: an unknown key does not hide the file's
+// other problems, and each problem names its line, an empty or missing
+// key the line of its entry.
+func TestParseListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	file := "replications:\n" +
+		"  - instance_id: 54e42160670e48e789af7075e1efea1fin16\n" + // line 2
+		"    bogus: 1\n" +
+		"    source_instance_id: \"\"\n" +
+		"    databases: [shop, \"a/b\"]\n" +
+		"  - instance_id: 0f1e2d3c4b5a49788796a5b4c3d2e1f0in16\n" + // line 6
+		"    Databases: [x]\n" +
+		"    databases: [y]\n"
+	_, err := reconcile.Parse("r.yaml", []byte(file))
+	var ife *reconcile.InvalidFileError
+	require.ErrorAs(t, err, &ife)
+	assert.Equal(t, []string{
+		`YAML: line 3: unknown key "bogus" (` + keysHint + `)`,
+		`YAML: line 7: unknown key "Databases" (` + keysHint + `)`,
+		"replications[0].source_instance_id (line 4): must not be empty",
+		`replications[0].databases[1] (line 5): "a/b" must not contain '/', '\', '.' or control characters`,
+		"replications[1].source_instance_id (line 6): must not be empty",
+	}, ife.Problems)
+}
+
+const keysHint = "the keys are replications, and in each replication instance_id, source_instance_id, source_node_id, databases, project_id, region and endpoint"

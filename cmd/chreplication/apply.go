@@ -286,7 +286,14 @@ func (ap *applyRun) clientFor(endpoint, projectID string) (*chreplication.Client
 	if err != nil {
 		return nil, err
 	}
-	return chreplication.NewClient(endpoint, a.clientOptions(projectID, creds, perSecond, ap.cli.events)...)
+	c, err := chreplication.NewClient(endpoint, a.clientOptions(projectID, creds, perSecond, ap.cli.events)...)
+	var ire *chreplication.InvalidRequestError
+	if errors.As(err, &ire) && ire.Field == "endpoint" {
+		// The file's endpoint (an entry's endpoint or region), not --endpoint.
+		return nil, usageErrorf("the file's endpoint %s (an entry's endpoint key): %s", quoted(endpoint),
+			strings.ReplaceAll(strings.TrimPrefix(ire.Reason, quoted(endpoint)+" is "), "WithInsecureHTTP", "--insecure-http"))
+	}
+	return c, err
 }
 
 // toChange is the JSON document's line of a change.

@@ -305,13 +305,13 @@ func TestApplyBadFiles(t *testing.T) {
 	}{
 		{"unknown key", entry(instanceID, "shop") + "    tables: [t1]\n", []string{`line 5: unknown key "tables"`}},
 		{"unknown top-level key", "replication:\n  - instance_id: x\n", []string{`unknown key "replication"`}},
-		{"unknown key, JSON", `{"replications": [{"instance_id": "` + instanceID + `", "source_instance_id": "` + sourceInstanceID + `", "databases": [], "wait": true}]}`, []string{`JSON: unknown key "wait"`}},
+		{"unknown key, JSON", `{"replications": [{"instance_id": "` + instanceID + `", "source_instance_id": "` + sourceInstanceID + `", "databases": [], "wait": true}]}`, []string{`JSON: line 1: unknown key "wait"`}},
 		{"bad instance ID", entry("../etc", "shop"), []string{`replications[0].instance_id (line 2): "../etc" must start with a letter or digit`}},
 		{"bad source node ID", strings.Replace(entry(instanceID, "shop"), "    databases", "    source_node_id: node 1\n    databases", 1), []string{`replications[0].source_node_id (line 4): "node 1" may hold only`}},
 		{"bad database name", entry(instanceID, `shop, "a.b", "x/y"`), []string{`replications[0].databases[1] (line 4): "a.b" must not contain`, `replications[0].databases[2] (line 4): "x/y"`}},
 		{"database named twice", entry(instanceID, "shop, shop"), []string{`replications[0].databases[1] (line 4): "shop" is named twice for instance ` + instanceID + ` (first at replications[0].databases[0])`}},
 		{"missing databases", "replications:\n  - instance_id: " + instanceID + "\n    source_instance_id: " + sourceInstanceID + "\n", []string{"replications[0].databases (line 2): missing"}},
-		{"missing source instance", "replications:\n  - instance_id: " + instanceID + "\n    databases: [shop]\n", []string{"replications[0].source_instance_id: must not be empty"}},
+		{"missing source instance", "replications:\n  - instance_id: " + instanceID + "\n    databases: [shop]\n", []string{"replications[0].source_instance_id (line 2): must not be empty"}},
 		{"no replications key", "# nothing\n{}\n", []string{"replications: missing"}},
 		{"not YAML", "replications: [shop\n", []string{"YAML: line"}},
 		{"plain text", "hello world\n", []string{"YAML: line 1: cannot unmarshal !!str `hello w...` where a mapping with the key replications belongs"}},
@@ -835,4 +835,19 @@ func TestApplyRerunFollowsATaskStillBeingCreated(t *testing.T) {
 	assert.Contains(t, r.stdout, "1 still being created")
 	assert.Contains(t, r.stdout, "abnormal")
 	assert.NotContains(t, r.stdout, "Nothing to change")
+}
+
+// TestApplyEntryEndpointPlainHTTP: an entry's plain http endpoint to a
+// host that is not loopback is refused as the file's, not as --endpoint.
+func TestApplyEntryEndpointPlainHTTP(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	file := "replications:\n  - instance_id: " + instanceID + "\n    source_instance_id: " + sourceInstanceID +
+		"\n    databases: [shop]\n    endpoint: http://example.com\n"
+	r := runApply(t, t.Context(), tokenEnv(s), file, "apply", "-f", "-")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `the file's endpoint "http://example.com" (an entry's endpoint key)`)
+	assert.Contains(t, r.stderr, "--insecure-http")
+	assert.NotContains(t, r.stderr, "invalid --endpoint")
+	assert.Zero(t, s.RequestCount(""), "nothing was sent")
 }
