@@ -184,6 +184,9 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	busy, throttled := 0, 0
 	reauthenticated := false
+	// acted: an attempt was sent whose outcome may have changed something
+	// on the service (any outcome but a throttle or a busy refusal).
+	acted := false
 	var (
 		prev    *http.Response // the answer a retry follows
 		prevErr error          // or the error
@@ -192,7 +195,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	for n := 1; ; n++ {
 		admitted, err := c.budget.wait(ctx, due)
 		if err != nil {
-			return giveUp(ctx, op, r, prev, prevErr, err)
+			return giveUp(ctx, op, r, prev, prevErr, notStarted(acted, err))
 		}
 		sent := time.Now()
 		resp, err := c.http.Do(r) //nolint:bodyclose // read closes it
@@ -201,6 +204,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		took := time.Since(sent)
 		c.budget.answered(admitted, err == nil && resp.StatusCode == http.StatusTooManyRequests)
+		acted = acted || err != nil && !neverReached(err) || err == nil && resp.StatusCode != http.StatusTooManyRequests && !isBusy(resp)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, requestError(r, ctxErr)
@@ -275,7 +279,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		if serr := sleep(ctx, wait); serr != nil {
 			if ctx.Err() != nil {
-				return giveUp(ctx, op, r, resp, nil, serr)
+				return giveUp(ctx, op, r, resp, nil, notStarted(acted, serr))
 			}
 			return resp, nil // the wait would outlast the deadline: the last answer stands
 		}
@@ -284,6 +288,23 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		prev, prevErr = resp, nil
 	}
+}
+
+// ErrNotStarted is wrapped by the error of a call that ended (its context
+// ended, or the request budget had no room before its deadline) before
+// anything it sent could have changed the service: no attempt was sent,
+// or every attempt was refused by the gateway's throttle (429: it never
+// reached the service) or as a busy instance (409: it changed nothing). A
+// create or delete whose error wraps it certainly started nothing; one
+// whose error does not, and whose context ended, may have.
+var ErrNotStarted = errors.New("chreplication: nothing was started on the service")
+
+// notStarted wraps err with ErrNotStarted when no attempt acted.
+func notStarted(acted bool, err error) error {
+	if acted {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrNotStarted, err)
 }
 
 // giveUp is Do's outcome when a retry cannot be sent: the wait before it,

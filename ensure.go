@@ -372,6 +372,9 @@ const (
 // classify sorts the error of a create or delete. conflict recognises the
 // service's answer that the state is already the wanted one.
 func classify(ctx context.Context, err error, conflict func(*APIError) bool) outcome {
+	if errors.Is(err, ErrNotStarted) {
+		return outcomeRefused // nothing sent, or only throttled or busy
+	}
 	if ctx.Err() != nil {
 		return outcomeCanceled
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -173,6 +174,11 @@ func newAPIError(op, method, path string, status int, header http.Header, body [
 		Path:       path,
 	}
 	e.Code, e.Message = parseErrorBody(body)
+	if status >= 300 && status < 400 && e.Code == "" {
+		// The client follows no redirect (the credentials would go with
+		// it): say so, and where it pointed, instead of the page's text.
+		e.Message = redirectMessage(header.Get("Location"))
+	}
 	if e.Message == "" && e.Code == "" {
 		e.Message = firstLine(body)
 	}
@@ -180,6 +186,19 @@ func newAPIError(op, method, path string, status int, header http.Header, body [
 		e.Message = http.StatusText(status)
 	}
 	return e
+}
+
+// redirectMessage says that a redirect was not followed, naming where it
+// pointed without its user information, query or fragment (which may hold
+// secrets).
+func redirectMessage(location string) string {
+	const suffix = " not followed (the client follows no redirect: the credentials would go with it)"
+	u, err := url.Parse(strings.TrimSpace(location))
+	if location == "" || err != nil {
+		return "redirect" + suffix
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return "redirect to " + clean(u.String()) + suffix
 }
 
 // errorShapes are the error bodies seen from the service, the API gateway

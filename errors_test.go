@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 
@@ -203,4 +204,27 @@ func TestIsNotFoundOfAnUnknownJob(t *testing.T) {
 	})
 	_, err := c.Job(t.Context(), "j1")
 	assert.True(t, IsNotFound(err), "got %v", err)
+}
+
+// TestRedirectIsNotFollowedAndSaysSo: a redirect is an *APIError that says
+// it was not followed and where it pointed, without the Location's user
+// information or query (which may hold secrets), not the page's "Found".
+func TestRedirectIsNotFollowedAndSaysSo(t *testing.T) {
+	t.Parallel()
+	c, ts := setup(t, WithoutRetry())
+	var elsewhere atomic.Int32
+	ts.handle("GET "+replicationPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://user:pw@elsewhere.example/login?token=S3CRET#x")
+		w.WriteHeader(http.StatusFound)
+		_, _ = io.WriteString(w, `<a href="https://elsewhere.example/login">Found</a>.`)
+	})
+	ts.handle("/login", func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) })
+	_, err := c.ListReplications(t.Context(), testInstance, ListOptions{})
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusFound, apiErr.StatusCode)
+	assert.Equal(t, "redirect to https://elsewhere.example/login not followed (the client follows no redirect: the credentials would go with it)", apiErr.Message)
+	assert.NotContains(t, err.Error(), "S3CRET")
+	assert.NotContains(t, err.Error(), "pw@")
+	assert.Zero(t, elsewhere.Load())
 }

@@ -86,7 +86,8 @@ never make apply give up on a database while --timeout allows.
 Output: the plan, what happened and a summary. With --output json, one
 document: {"changes": [{"instance_id", "database", "action" (create, delete,
 none), "job_id", "result" (done, planned, failed, abnormal, running,
-conflict), "error"}]}
+conflict), "error"}], "error": {...}} (the top-level "error", as every failed
+command's document has it, when apply exits non-zero)
 ("job_id_lost": true when a create's or delete's answer was lost and the list
 showed it done; "running": the job was still running when apply was
 interrupted or timed out; "project_id" and "endpoint" when the file gives
@@ -174,9 +175,11 @@ func changeLabel(action, db, instanceID string) string {
 	return fmt.Sprintf("%s %s on %s", action, quoteName(db), printable(instanceID))
 }
 
-// applyDoc is apply's JSON document.
+// applyDoc is apply's JSON document; Error is set, as in every failed
+// command's document, when apply exits non-zero.
 type applyDoc struct {
-	Changes []*change `json:"changes"`
+	Changes []*change  `json:"changes"`
+	Error   *errorBody `json:"error,omitempty"`
 }
 
 // applyRun is one apply: the file, the flags' client and what to draw.
@@ -259,14 +262,19 @@ func (ap *applyRun) run(ctx context.Context) error {
 	for _, rc := range results {
 		all = append(all, ap.toChange(ctx, rc))
 	}
+	outcome := ap.outcome(ctx, all)
 	if ap.a.output == outputJSON {
-		if err := writeJSON(ap.cli.stdout, applyDoc{Changes: all}); err != nil {
+		doc := applyDoc{Changes: all}
+		if outcome != nil {
+			doc.Error = describeFailure(outcome)
+		}
+		if err := writeJSON(ap.cli.stdout, doc); err != nil {
 			return err
 		}
 	} else if !ap.dryRun {
 		printSummary(info, all, time.Since(began))
 	}
-	return ap.outcome(ctx, all)
+	return outcome
 }
 
 // clientFor is the engine's reconcile.ClientFunc: the flags' client for

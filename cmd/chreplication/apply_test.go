@@ -38,7 +38,10 @@ func runApply(t *testing.T, ctx context.Context, env map[string]string, stdin st
 func decodeApply(t *testing.T, stdout string) applyDoc {
 	t.Helper()
 	doc := decodeOne(t, stdout) // exactly one document
-	require.Len(t, doc, 1, "only changes: %s", stdout)
+	require.Contains(t, doc, "changes", stdout)
+	for k := range doc {
+		require.Contains(t, []string{"changes", "error"}, k, "only changes and, on failure, error: %s", stdout)
+	}
 	var out applyDoc
 	require.NoError(t, json.Unmarshal([]byte(stdout), &out))
 	require.NotNil(t, out.Changes)
@@ -476,6 +479,9 @@ func TestApplyInterrupted(t *testing.T) {
 	}
 	assert.Equal(t, 2, running)
 	assert.Contains(t, r.stderr, "chreplication apply: interrupted")
+	require.NotNil(t, doc.Error, "a top-level error, as every failed command's document has")
+	assert.Equal(t, kindInterrupted, doc.Error.Kind)
+	assert.Equal(t, exitInterrupted, doc.Error.ExitCode)
 }
 
 // TestWaitInterrupted: create --wait, delete --wait and wait exit 130 on
@@ -850,4 +856,42 @@ func TestApplyEntryEndpointPlainHTTP(t *testing.T) {
 	assert.Contains(t, r.stderr, "--insecure-http")
 	assert.NotContains(t, r.stderr, "invalid --endpoint")
 	assert.Zero(t, s.RequestCount(""), "nothing was sent")
+}
+
+// TestInterruptedWhileBusy: Ctrl-C while the client rides out a busy
+// instance (409) is an interruption, not an API error, and nothing was
+// started: the output says so, not "may have reached the service".
+func TestInterruptedWhileBusy(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithJobMode(fake.JobsManual), fake.WithOneOperationPerInstance())
+	env := tokenEnv(s)
+	r := runCLI(t, env, "create", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID, "--source-database", "shop")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	for _, output := range []string{"json", "text"} {
+		ctx, cancel := context.WithCancel(t.Context())
+		var stdout, stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"create", "--instance-id", instanceID, "--source-instance-id", sourceInstanceID, "--source-database", "sales", "--output", output},
+				func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+		}()
+		// The event line comes before the client waits to send again.
+		require.True(t, waitUntil(t, 10*time.Second, func() bool { return strings.Contains(stderr.String(), "the instance is busy") }), stderr.String())
+		cancel()
+		code := <-done
+		assert.Equal(t, exitInterrupted, code, stderr.String())
+		assert.NotContains(t, stderr.String(), "may have reached")
+		assert.Contains(t, stderr.String(), "nothing was started on the service")
+		if output == "json" {
+			var doc errorDoc
+			require.NoError(t, json.Unmarshal([]byte(stdout.String()), &doc), stdout.String())
+			assert.Equal(t, kindInterrupted, doc.Error.Kind)
+			assert.Equal(t, http.StatusConflict, doc.Error.Status, "the last answer is kept")
+			assert.Contains(t, doc.Error.Message, "nothing was started on the service")
+		} else {
+			assert.Contains(t, stderr.String(), "chreplication create: interrupted; the last answer was HTTP 409")
+			assert.NotContains(t, stderr.String(), "API error")
+		}
+	}
+	assert.Equal(t, []string{"shop"}, databasesOf(s, instanceID))
 }

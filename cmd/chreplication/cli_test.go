@@ -1232,3 +1232,22 @@ func TestExitCodesDocumented(t *testing.T) {
 		assert.Regexp(t, fmt.Sprintf(`//\t%d +[A-Za-z]`, code), docCodes, "exit code %d in doc.go", code)
 	}
 }
+
+// TestCompletionValuesAndDescriptions: the shell completion offers
+// --output's values, and shows flag descriptions without the backticks that
+// mark the help's placeholders (the help keeps its placeholders).
+func TestCompletionValuesAndDescriptions(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "__complete", "list", "--output", "")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, []string{"text", "json", ":4"}, strings.Fields(r.stdout), "the values, then no file completion")
+	for _, cmd := range []string{"list", "apply", "fake", "exporter", "check"} {
+		r = runCLI(t, nil, "__complete", cmd, "--")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.NotContains(t, r.stdout, "`", cmd)
+		assert.Contains(t, r.stdout, "--", cmd)
+	}
+	r = runCLI(t, nil, "list", "--help")
+	assert.Contains(t, r.stdout, "  --endpoint URL ", "the help keeps its placeholders")
+	assert.NotContains(t, r.stdout, "`")
+}

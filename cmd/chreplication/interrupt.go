@@ -30,6 +30,12 @@ func noteMayHaveStarted(ctx context.Context, w io.Writer, err error, instanceID 
 	if err == nil || ctx.Err() == nil || errors.Is(err, chreplication.ErrInvalidRequest) {
 		return
 	}
+	if errors.Is(err, chreplication.ErrNotStarted) {
+		// Nothing was sent, or every answer said nothing changed (a busy
+		// instance, the gateway's throttle).
+		fmt.Fprintf(w, "chreplication: %s: nothing was started on the service (no request got through, or each answer said nothing changed)\n", interruptedWord(ctx))
+		return
+	}
 	fmt.Fprintf(w, "chreplication: %s before the answer came: the request may have reached the service and started a job; check with: chreplication list --instance-id %s\n",
 		interruptedWord(ctx), printable(instanceID))
 }

@@ -95,6 +95,17 @@ func describeFailure(err error) *errorBody {
 			b.Message = fmt.Sprintf("%d problems; nothing was sent", len(ue.more)+1)
 			b.Problems = ue.problems()
 		}
+	case errors.Is(err, context.Canceled):
+		// Interrupted, whatever the last answer was (a busy instance's
+		// 409 ridden out, say): that answer is kept beside.
+		b.Kind, b.Message = kindInterrupted, "interrupted"
+		if errors.Is(err, chreplication.ErrNotStarted) {
+			b.Message = "interrupted; nothing was started on the service"
+		}
+		if errors.As(err, &apiErr) {
+			b.Status, b.Code, b.RequestID = apiErr.StatusCode, printable(apiErr.Code), printable(apiErr.RequestID)
+			b.Message += " (the last answer: " + printable(describeHTTPError(apiErr.StatusCode, "", "", apiErr.Code, apiErr.Message, apiErr.RequestID)) + ")"
+		}
 	case errors.As(err, &jf):
 		b.Kind = kindJobFailed
 		id, reason := "", "no reason given"
@@ -127,8 +138,6 @@ func describeFailure(err error) *errorBody {
 			b.Kind = kindUsage
 		}
 		b.Message = printable(ee.msg)
-	case errors.Is(err, context.Canceled):
-		b.Kind, b.Message = kindInterrupted, "interrupted"
 	case errors.Is(err, context.DeadlineExceeded):
 		b.Kind = kindTimeout
 		b.Message = "timed out (" + b.Message + "); raise --timeout to wait longer"

@@ -166,6 +166,10 @@ func report(w io.Writer, cmd string, err error) int {
 		if rest := strings.TrimSpace(strings.TrimPrefix(err.Error(), ire.Error())); rest != "" {
 			fmt.Fprintf(w, "  %s\n", printable(firstLine(rest)))
 		}
+	case errors.Is(err, context.Canceled) && errors.As(err, &apiErr):
+		// Interrupted while riding out an answer (a busy instance, the
+		// gateway's throttle): the interruption is the outcome.
+		fmt.Fprintf(w, "%sinterrupted; the last answer was %s\n", prefix, describeHTTPError(apiErr.StatusCode, apiErr.Method, apiErr.Path, apiErr.Code, apiErr.Message, apiErr.RequestID))
 	case errors.As(err, &apiErr):
 		fmt.Fprintf(w, "%sAPI error: %s\n", prefix, describeHTTPError(apiErr.StatusCode, apiErr.Method, apiErr.Path, apiErr.Code, apiErr.Message, apiErr.RequestID))
 		if hint := apiHint(apiErr.StatusCode); hint != "" {

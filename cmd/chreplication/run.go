@@ -79,10 +79,11 @@ type command struct {
 
 // Annotations of the commands and flags, read by the help.
 const (
-	annSynopsis = "synopsis" // a command's usage line after "chreplication "
-	annAPI      = "api"      // a command that takes the API flags
-	annGroup    = "group"    // a flag's group in the help
-	groupAPI    = "api"      // the flags every API command shares
+	annSynopsis = "synopsis"          // a command's usage line after "chreplication "
+	annArg      = "chreplication-arg" // a flag's argument placeholder, as its help shows it
+	annAPI      = "api"               // a command that takes the API flags
+	annGroup    = "group"             // a flag's group in the help
+	groupAPI    = "api"               // the flags every API command shares
 )
 
 // commandBuilders lists the commands in the order 'chreplication help'
@@ -224,7 +225,21 @@ func prepare(c *cli, cc *cobra.Command) {
 	cc.FParseErrWhitelist.UnknownFlags = true
 	cc.Flags().VisitAll(func(f *pflag.Flag) {
 		f.Value = &checkedValue{Value: f.Value, flag: f, c: c}
+		// The help shows a flag's `placeholder` as its argument; shell
+		// completion shows Usage as it is: keep the placeholder aside and
+		// the text without backticks.
+		if strings.Contains(f.Usage, "`") {
+			arg, usage := pflag.UnquoteUsage(f)
+			if f.Annotations == nil {
+				f.Annotations = map[string][]string{}
+			}
+			f.Annotations[annArg] = []string{arg}
+			f.Usage = usage
+		}
 	})
+	if cc.Flags().Lookup("output") != nil {
+		_ = cc.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputText, outputJSON}, cobra.ShellCompDirectiveNoFileComp))
+	}
 	if cc.Args == nil {
 		cc.Args = func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -595,6 +610,9 @@ func printFlags(w io.Writer, flags []*pflag.Flag) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range flags {
 		arg, usage := pflag.UnquoteUsage(f)
+		if a, ok := f.Annotations[annArg]; ok && len(a) == 1 {
+			arg = a[0]
+		}
 		name := flagName(f)
 		if f.NoOptDefVal != "" {
 			arg = "" // a boolean
