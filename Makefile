@@ -102,11 +102,16 @@ spec-check:
 	bash tools/spec/check.sh
 
 ## bench: bench-interop, bench-fleet, then the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
-bench: bench-interop bench-fleet
+bench: bench-interop bench-fleet bench-exporter
 	$(GO) run ./bench/cmd/benchratio -rounds 10 -benchtime 300ms -raw bench.out
 
+.PHONY: bench-fleet bench-exporter
+
+## bench-exporter: the exporter's refresh schedule under 20 concurrent scrapers (oldest refresh as a ratio to the interval).
+bench-exporter:
+	$(GO) test -run '^$$' -bench '^BenchmarkScrapersDuringRefresh$$' -benchtime 1x -count 3 ./exporter/
+
 ## bench-fleet: apply N instances × D databases through the fake's throttle (about 2.5 minutes); prints PASS/MISS per budget.
-.PHONY: bench-fleet
 bench-fleet:
 	$(GO) test -run '^$$' -bench '^BenchmarkFleet$$' -benchtime 1x -timeout 30m ./bench/
 

@@ -19,7 +19,7 @@ var (
 		"The progress of the synchronization task's current stage, 0 to 100.",
 		[]string{"instance_id", "database"}, nil)
 	descSuccess = prometheus.NewDesc("chreplication_refresh_success",
-		"1 when the last look at the instance's tasks succeeded, 0 when it failed (the task metrics then keep the values of the last successful look).",
+		"1 when the last look at the instance's tasks succeeded, 0 when it failed (the task metrics then keep the values of the last successful look) or before the first look ended.",
 		[]string{"instance_id"}, nil)
 	descLast = prometheus.NewDesc("chreplication_last_refresh_timestamp_seconds",
 		"When the last successful look at the instance's tasks ended, in seconds since the Unix epoch.",
@@ -36,29 +36,34 @@ func (collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
-	e := c.e
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	for id, st := range e.instances {
-		if !st.looked {
-			continue
-		}
-		ch <- prometheus.MustNewConstMetric(descSuccess, prometheus.GaugeValue, bool01(st.ok), id)
-		if st.lastOK.IsZero() {
-			continue // no look has succeeded yet: no task is known
-		}
-		ch <- prometheus.MustNewConstMetric(descLast, prometheus.GaugeValue,
-			float64(st.lastOK.UnixNano())/1e9, id)
-		for _, r := range st.tasks {
-			db := r.SourceDatabase
-			ch <- prometheus.MustNewConstMetric(descNormal, prometheus.GaugeValue,
-				bool01(r.Status == chreplication.ReplicationNormal), id, db)
-			ch <- prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1,
-				id, db, string(r.Status), r.Stage, string(r.CatchupStage))
-			ch <- prometheus.MustNewConstMetric(descPercentage, prometheus.GaugeValue,
-				float64(r.Percentage), id, db)
+	// The latest snapshot, read without a lock, its metrics built when it
+	// was recorded: a refresh that records meanwhile makes a new one and
+	// never waits for this scrape.
+	for _, st := range *c.e.state.Load() {
+		for _, m := range st.metrics {
+			ch <- m
 		}
 	}
+}
+
+// metricsOf builds the metrics of an instance's state, once per record:
+// every configured instance has its refresh_success from the first scrape
+// (0 until its first look ends).
+func metricsOf(id string, st instanceState) []prometheus.Metric {
+	out := make([]prometheus.Metric, 0, 2+3*len(st.tasks))
+	out = append(out, prometheus.MustNewConstMetric(descSuccess, prometheus.GaugeValue, bool01(st.looked && st.ok), id))
+	if st.lastOK.IsZero() {
+		return out // no look has succeeded yet: no task is known
+	}
+	out = append(out, prometheus.MustNewConstMetric(descLast, prometheus.GaugeValue, float64(st.lastOK.UnixNano())/1e9, id))
+	for _, r := range st.tasks {
+		db := r.SourceDatabase
+		out = append(out,
+			prometheus.MustNewConstMetric(descNormal, prometheus.GaugeValue, bool01(r.Status == chreplication.ReplicationNormal), id, db),
+			prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1, id, db, string(r.Status), r.Stage, string(r.CatchupStage)),
+			prometheus.MustNewConstMetric(descPercentage, prometheus.GaugeValue, float64(r.Percentage), id, db))
+	}
+	return out
 }
 
 func bool01(b bool) float64 {

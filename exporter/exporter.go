@@ -14,9 +14,13 @@
 //	chreplication_last_refresh_timestamp_seconds{instance_id}       when the last successful look ended
 //	chreplication_api_requests_total{operation,code}                requests spent (see RequestCounter)
 //
-// A failed look keeps the instance's last values and sets its
-// refresh_success to 0; a task that is gone from the list is gone from the
-// metrics at the next successful look.
+// Every configured instance has its refresh_success from the first scrape:
+// 0 until its first look ends (the looks of the first round are spread
+// over the interval too). A failed look keeps the instance's last values
+// and sets its refresh_success to 0; a task that is gone from the list is
+// gone from the metrics at the next successful look. A scrape reads an
+// immutable snapshot of the latest values: however many scrape at once,
+// none waits for a refresh and no refresh waits for a scrape.
 //
 // Example to serve the metrics of two instances on :9108:
 //
@@ -40,6 +44,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -115,8 +120,10 @@ type Exporter struct {
 	registry *prometheus.Registry
 	handler  http.Handler
 
-	mu        sync.RWMutex
-	instances map[string]*instanceState
+	// state is the latest values, replaced whole by each record (copy on
+	// write) and read by scrapes without a lock. mu orders the records.
+	mu    sync.Mutex
+	state atomic.Pointer[map[string]instanceState]
 }
 
 // instanceState is what the Exporter knows of one instance.
@@ -126,6 +133,7 @@ type instanceState struct {
 	lastOK  time.Time                   // when the last successful look ended
 	tasks   []chreplication.Replication // of the last successful look
 	lastErr string
+	metrics []prometheus.Metric // built from the above when recorded; shared by scrapes, never modified
 }
 
 // New returns an Exporter of targets (see monitor.New for what makes a
@@ -157,16 +165,17 @@ func New(targets []monitor.Target, opts ...Option) (*Exporter, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	e := &Exporter{
-		mon:       mon,
-		interval:  c.interval,
-		log:       logger,
-		now:       now,
-		registry:  prometheus.NewRegistry(),
-		instances: make(map[string]*instanceState, len(targets)),
+		mon:      mon,
+		interval: c.interval,
+		log:      logger,
+		now:      now,
+		registry: prometheus.NewRegistry(),
 	}
+	first := make(map[string]instanceState, len(targets))
 	for _, t := range targets {
-		e.instances[t.InstanceID] = &instanceState{}
+		first[t.InstanceID] = instanceState{metrics: metricsOf(t.InstanceID, instanceState{})}
 	}
+	e.state.Store(&first)
 	if err := e.registry.Register(collector{e}); err != nil {
 		return nil, fmt.Errorf("exporter: %w", err)
 	}
@@ -217,29 +226,38 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 // over it (see monitor.Monitor.Round), each recorded as soon as it ends. A
 // look cut short by the end of ctx is not recorded.
 func (e *Exporter) Run(ctx context.Context) error {
-	e.log.Info("exporter refreshing", "instances", len(e.instances), "interval", e.interval)
+	e.log.Info("exporter refreshing", "instances", len(*e.state.Load()), "interval", e.interval)
 	err := e.mon.Run(ctx, e.interval, e.record)
 	e.log.Info("exporter stopped")
 	return err
 }
 
-// record keeps what a look saw.
+// record keeps what a look saw: a new snapshot of the latest values,
+// made from the current one with this instance's values replaced.
 func (e *Exporter) record(s monitor.Snapshot) {
 	e.mu.Lock()
-	st := e.instances[s.InstanceID]
-	if st == nil { // not a target: cannot happen, the monitor looks only at them
+	cur := *e.state.Load()
+	st, ok := cur[s.InstanceID]
+	if !ok { // not a target: cannot happen, the monitor looks only at them
 		e.mu.Unlock()
 		return
 	}
 	st.looked = true
 	st.ok = s.Err == nil
 	if s.Err == nil {
-		st.tasks = s.Tasks
+		st.tasks = s.Tasks // never modified after: the snapshots share it
 		st.lastOK = s.At
 		st.lastErr = ""
 	} else {
 		st.lastErr = s.Err.Error()
 	}
+	st.metrics = metricsOf(s.InstanceID, st)
+	next := make(map[string]instanceState, len(cur))
+	for id, v := range cur {
+		next[id] = v
+	}
+	next[s.InstanceID] = st
+	e.state.Store(&next)
 	e.mu.Unlock()
 	if s.Err != nil {
 		e.log.Warn("look at instance failed; keeping its last values",

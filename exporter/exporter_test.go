@@ -54,9 +54,11 @@ func TestMetrics(t *testing.T) {
 		exporter.WithRequestCounter(rc), exporter.WithClock(clock))
 	require.NoError(t, err)
 
-	// Before the first look: nothing of the instances, no request.
+	// Before the first look: every instance's refresh_success, 0, and
+	// nothing else of them; no request.
 	before := scrape(t, e.Handler())
-	assert.NotContains(t, before, "chreplication_refresh_success")
+	assert.Equal(t, map[string]float64{lbl("instance_id", instA): 0, lbl("instance_id", instB): 0}, before["chreplication_refresh_success"])
+	assert.NotContains(t, before, "chreplication_last_refresh_timestamp_seconds")
 	assert.NotContains(t, before, "chreplication_replication_normal")
 	assert.Zero(t, s.RequestCount(opList))
 
