@@ -79,6 +79,7 @@ type config struct {
 	oneOperation       bool
 	sources            map[string][]string // WithSourceDatabases, by instance ID
 	rateLimit          int                 // WithRateLimit: requests a second per credential
+	gateway            Gateway             // WithGateway (its Limit is rateLimit)
 	control            bool                // WithControl
 }
 
@@ -128,6 +129,9 @@ func (c *config) check() error {
 	}
 	errs = append(errs, checkSources(c.sources)...)
 	if err := checkRateLimit(c.rateLimit); err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkGateway(c.gateway); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -202,3 +202,71 @@ func TestSetRateLimit(t *testing.T) {
 	assert.Zero(t, s.RateLimit())
 	assert.EqualValues(t, 4, s.ThrottledCount())
 }
+
+// TestGatewayKinds: a sliding window counts the Window before each request
+// (and, when it counts refused requests, a client that keeps sending
+// while throttled stays throttled); a token bucket refills evenly; the
+// policy is stated in the error_msg, or hidden.
+func TestGatewayKinds(t *testing.T) {
+	t.Parallel()
+	status := func(s *fake.Server) (int, string) {
+		a := call(t, s, http.MethodGet, replicationPath(s, testInstance), "")
+		return a.Status, string(a.Body)
+	}
+	t.Run("sliding window", func(t *testing.T) {
+		t.Parallel()
+		c := newClock()
+		s := newServer(t, fake.WithClock(c.Now), fake.WithGateway(fake.Gateway{Kind: fake.GatewaySlidingWindow, Limit: 3, Window: time.Minute}))
+		for range 3 {
+			st, _ := status(s)
+			assert.Equal(t, http.StatusOK, st)
+			c.Add(10 * time.Second)
+		}
+		st, body := status(s) // 3 in the last minute (at 0, 10, 20 s; now 30 s)
+		assert.Equal(t, http.StatusTooManyRequests, st)
+		assert.Contains(t, body, "policy user over ratelimit,limit:3,time:1 minute")
+		c.Add(31 * time.Second) // 61 s: the first has left the window
+		st, _ = status(s)
+		assert.Equal(t, http.StatusOK, st)
+	})
+	t.Run("sliding window counting refused requests", func(t *testing.T) {
+		t.Parallel()
+		c := newClock()
+		s := newServer(t, fake.WithClock(c.Now), fake.WithGateway(fake.Gateway{Kind: fake.GatewaySlidingWindow, Limit: 2, Window: time.Minute, CountRefused: true}))
+		got := map[int]int{}
+		for range 20 { // one every 20 s, for 400 s: after the first two, each refusal keeps the window full
+			st, _ := status(s)
+			got[st]++
+			c.Add(20 * time.Second)
+		}
+		assert.Equal(t, map[int]int{http.StatusOK: 2, http.StatusTooManyRequests: 18}, got)
+		c.Add(time.Minute) // a full window of silence empties it
+		st, _ := status(s)
+		assert.Equal(t, http.StatusOK, st)
+	})
+	t.Run("token bucket", func(t *testing.T) {
+		t.Parallel()
+		c := newClock()
+		s := newServer(t, fake.WithClock(c.Now), fake.WithGateway(fake.Gateway{Kind: fake.GatewayTokenBucket, Limit: 4, Window: 4 * time.Second, HidePolicy: true}))
+		got := map[int]int{}
+		for range 6 {
+			st, _ := status(s)
+			got[st]++
+		}
+		assert.Equal(t, map[int]int{http.StatusOK: 4, http.StatusTooManyRequests: 2}, got, "a full bucket, then empty")
+		_, body := status(s)
+		assert.JSONEq(t, `{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached"}`, body, "the policy hidden")
+		c.Add(time.Second) // one token back
+		st, _ := status(s)
+		assert.Equal(t, http.StatusOK, st)
+		st, _ = status(s)
+		assert.Equal(t, http.StatusTooManyRequests, st)
+	})
+	t.Run("refused settings", func(t *testing.T) {
+		t.Parallel()
+		_, err := fake.NewServer(fake.WithGateway(fake.Gateway{Limit: -1}))
+		require.ErrorContains(t, err, "Limit -1 must not be negative")
+		_, err = fake.NewServer(fake.WithGateway(fake.Gateway{Limit: 1, Window: -time.Second}))
+		require.ErrorContains(t, err, "must not be negative")
+	})
+}

@@ -142,6 +142,7 @@ func newServer(opts []Option) (*Server, error) {
 		s.projectID = randomHex(16)
 	}
 	s.limiter.limit.Store(int64(cfg.rateLimit))
+	s.limiter.gateway = cfg.gateway
 	if cfg.control {
 		s.control = newControl(s)
 	}
