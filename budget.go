@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +24,15 @@ import (
 // far from their end; other requests go in the order they came.
 //
 // Whether or not a limit is set, an answer 429 (the API gateway throttled
-// the request) lowers the client's whole sending rate: to half of what it
-// sent in the last second (or of its limit, if lower), but not below half
-// a request a second (or the limit, if lower). Once answers pass again the
+// the request) lowers the client's whole sending rate. When the 429 states
+// the gateway's policy, as Huawei's does in its error_msg ("...,limit:200,
+// time:5 minute"), the client takes it as its budget: it sends nothing
+// more for one window (a gateway may count the refused requests too, and
+// a client that kept sending would stay throttled), then at most limit
+// requests a window, evenly spaced (and within perSecond, if lower).
+// Otherwise the rate drops to half of what it sent in the last second (or
+// of its limit, if lower), but not below half a request a second (or the
+// limit, if lower). Once answers pass again the
 // rate climbs back, slowly at first (a cubic curve that regains the rate of
 // the last throttle after a few seconds), up to perSecond; without
 // WithRateLimit it keeps climbing, so a client that is no longer throttled
@@ -80,6 +89,9 @@ type rateController struct {
 	// window (from winStart) and in the window before it.
 	winStart  time.Time
 	cur, prev float64
+	// policy is the gateway's stated rate, in requests a second, once a
+	// 429 said it; 0 before.
+	policy float64
 }
 
 func newRateController(ceiling float64) rateController {
@@ -89,6 +101,9 @@ func newRateController(ceiling float64) rateController {
 // rate is the send rate allowed at now, in requests a second; +Inf when
 // nothing limits it.
 func (rc *rateController) rate(now time.Time) float64 {
+	if rc.policy > 0 {
+		return min(rc.policy, rc.ceiling)
+	}
 	if !rc.throttled {
 		return rc.ceiling
 	}
@@ -182,6 +197,9 @@ type budget struct {
 	queue gateQueue
 	seq   uint64
 	next  time.Time // a token reserved for the head of the queue; zero: none
+	// pausedUntil: nothing is let through before it (a stated policy's
+	// window after its 429).
+	pausedUntil time.Time
 }
 
 // newBudget returns a budget of perSecond requests a second (+Inf: none
@@ -238,10 +256,11 @@ var errNoBudget = fmt.Errorf("the request budget (WithRateLimit, or the rate low
 // through, or ctx's error (or errNoBudget) without letting it through.
 // key orders the requests that wait: the earliest goes first. A nil budget
 // lets everything through.
-func (b *budget) wait(ctx context.Context, key time.Time) (time.Time, error) {
+func (b *budget) wait(ctx context.Context, key time.Time, notify func(time.Duration)) (time.Time, error) {
 	if b == nil {
 		return time.Time{}, nil
 	}
+	told := false
 	b.mu.Lock()
 	now := b.clock.Now()
 	if key.IsZero() {
@@ -285,6 +304,10 @@ func (b *budget) wait(ctx context.Context, key time.Time) (time.Time, error) {
 		if !fits(ctx, d) {
 			return time.Time{}, b.leave(w, errNoBudget)
 		}
+		if d >= notifyWait && !told && notify != nil {
+			told = true
+			notify(d)
+		}
 		c, stop := b.clock.Timer(d)
 		select {
 		case <-c:
@@ -301,6 +324,9 @@ func (b *budget) wait(ctx context.Context, key time.Time) (time.Time, error) {
 // take reports whether a request may go now: the bucket held a token
 // (taken now), or nothing limits the rate. b.mu is held.
 func (b *budget) take(now time.Time) bool {
+	if now.Before(b.pausedUntil) {
+		return false
+	}
 	r := b.ctl.rate(now)
 	if math.IsInf(r, 1) {
 		b.lim = nil
@@ -313,6 +339,14 @@ func (b *budget) take(now time.Time) bool {
 // reserve takes the next token from the bucket for the head of the queue
 // and returns when it is due. b.mu is held, and take just failed.
 func (b *budget) reserve(now time.Time) time.Time {
+	if now.Before(b.pausedUntil) && b.lim != nil {
+		// The first token after the pause.
+		res := b.lim.ReserveN(b.pausedUntil, 1)
+		return b.pausedUntil.Add(res.DelayFrom(b.pausedUntil))
+	}
+	if now.Before(b.pausedUntil) {
+		return b.pausedUntil
+	}
 	res := b.lim.ReserveN(now, 1)
 	return now.Add(res.DelayFrom(now))
 }
@@ -378,6 +412,77 @@ func (b *budget) answered(sentAt time.Time, throttled bool) bool {
 		sentAt = b.clock.Now()
 	}
 	return b.ctl.throttle(b.clock.Now(), sentAt)
+}
+
+// notifyWait is the least wait in the budget a request reports (see
+// EventRateWait).
+const notifyWait = time.Second
+
+// maxPolicyPause bounds the pause after a stated policy's 429.
+const maxPolicyPause = 30 * time.Minute
+
+// policy takes in the gateway's stated policy, limit requests per window,
+// from a 429 answered at now: the budget pauses for a window and then
+// lets limit requests a window through, evenly spaced (no burst).
+func (b *budget) policy(limit int, window time.Duration) {
+	if b == nil || limit <= 0 || window <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	b.ctl.policy = float64(limit) / window.Seconds()
+	b.pausedUntil = maxTime(b.pausedUntil, now.Add(min(window, maxPolicyPause)))
+	b.next = time.Time{}
+	r := b.ctl.rate(now)
+	if b.lim == nil {
+		b.lim = rate.NewLimiter(rate.Limit(r), 1)
+	}
+	b.lim.SetLimitAt(now, rate.Limit(r))
+	b.lim.SetBurstAt(now, 1)
+	if b.queue.Len() > 0 {
+		b.queue[0].tell() // the head re-reads when it may go
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// gatewayPolicy reads the policy a 429's error_msg states, as Huawei's
+// gateway writes it: "The throttling threshold has been reached: policy
+// user over ratelimit,limit:200,time:5 minute". ok is false when it states
+// none.
+func gatewayPolicy(msg string) (limit int, window time.Duration, ok bool) {
+	m := policyPattern.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, 0, false
+	}
+	n, err1 := strconv.Atoi(m[1])
+	k, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil || n <= 0 || k <= 0 || k > 1<<20 {
+		return 0, 0, false
+	}
+	unit := map[string]time.Duration{"second": time.Second, "minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.ToLower(m[3])]
+	return n, time.Duration(k) * unit, true
+}
+
+var policyPattern = regexp.MustCompile(`(?i)limit\s*:\s*(\d{1,9})\s*,\s*time\s*:\s*(\d{1,9})\s*(second|minute|hour|day)s?\b`)
+
+// jobKey is the context key of the job a request looks at (WaitJob's
+// looks), for the events of its waits.
+type jobKey struct{}
+
+func withJob(ctx context.Context, jobID string) context.Context {
+	return context.WithValue(ctx, jobKey{}, jobID)
+}
+
+func jobOf(ctx context.Context) string {
+	id, _ := ctx.Value(jobKey{}).(string)
+	return id
 }
 
 // dueKey is the context key of the time a request is due (see withDue).

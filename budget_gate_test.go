@@ -19,7 +19,7 @@ func TestGateLetsTheEarliestDueThrough(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
 	b := newBudget(clk, 1, 1)
-	_, err := b.wait(t.Context(), time.Time{}) // the bucket's one token
+	_, err := b.wait(t.Context(), time.Time{}, nil) // the bucket's one token
 	require.NoError(t, err)
 	t0 := clk.Now()
 	// Arrival order: far from its end, due now, due soon, due latest.
@@ -31,7 +31,7 @@ func TestGateLetsTheEarliestDueThrough(t *testing.T) {
 	)
 	for i, due := range dues {
 		wg.Go(func() {
-			_, err := b.wait(t.Context(), t0.Add(due))
+			_, err := b.wait(t.Context(), t0.Add(due), nil)
 			assert.NoError(t, err)
 			mu.Lock()
 			order = append(order, due)

@@ -329,7 +329,7 @@ func TestThrottleLowersTheClientRate(t *testing.T) {
 	b := newBudget(clk, math.Inf(1), 1)
 	var sent []time.Time
 	for range 10 { // ten requests at once: nothing limits them yet
-		at, err := b.wait(t.Context(), time.Time{})
+		at, err := b.wait(t.Context(), time.Time{}, nil)
 		require.NoError(t, err)
 		sent = append(sent, at)
 	}
@@ -344,11 +344,11 @@ func TestThrottleLowersTheClientRate(t *testing.T) {
 	assert.InDelta(t, 5, r, 1e-9, "half of the ten sent in the last second")
 	// The next request takes the bucket's one token; the one after waits
 	// for the next, 200ms later at 5 a second.
-	_, err := b.wait(t.Context(), time.Time{})
+	_, err := b.wait(t.Context(), time.Time{}, nil)
 	require.NoError(t, err)
 	got := make(chan time.Time, 1)
 	go func() {
-		at, err := b.wait(t.Context(), time.Time{})
+		at, err := b.wait(t.Context(), time.Time{}, nil)
 		assert.NoError(t, err)
 		got <- at
 	}()
@@ -474,4 +474,74 @@ func TestThrottleDeadlineDoesNotAllowTheRetry(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestGatewayPolicy reads the policy Huawei's gateway states in a 429's
+// error_msg, and nothing from a message that states none.
+func TestGatewayPolicy(t *testing.T) {
+	t.Parallel()
+	for msg, want := range map[string]struct {
+		limit  int
+		window time.Duration
+		ok     bool
+	}{
+		"The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute": {200, 5 * time.Minute, true},
+		"The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second":  {10, time.Second, true},
+		"policy app over ratelimit, limit: 60 , time: 1 minutes":                                        {60, time.Minute, true},
+		"The throttling threshold has been reached":                                                     {},
+		"limit:0,time:1 second":    {},
+		"limit:5,time:0 second":    {},
+		"limit:5,time:3 fortnight": {},
+	} {
+		limit, window, ok := gatewayPolicy(msg)
+		assert.Equal(t, want.ok, ok, msg)
+		assert.Equal(t, want.limit, limit, msg)
+		assert.Equal(t, want.window, window, msg)
+	}
+}
+
+// TestStatedPolicyPausesAWindowThenSpaces: after a 429 that states "60 a
+// minute", the budget lets nothing through for a minute (the gateway may
+// count refused requests), then one request a second, no burst; the
+// request that waits is told how long.
+func TestStatedPolicyPausesAWindowThenSpaces(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	b := newBudget(clk, math.Inf(1), 1)
+	at, err := b.wait(t.Context(), time.Time{}, nil)
+	require.NoError(t, err)
+	clk.Advance(100 * time.Millisecond)
+	b.answered(at, true)
+	b.policy(60, time.Minute)
+	paused := clk.Now()
+
+	got := make(chan time.Time, 3)
+	var told []time.Duration
+	var mu sync.Mutex
+	for range 3 {
+		go func() {
+			at, err := b.wait(t.Context(), time.Time{}, func(d time.Duration) {
+				mu.Lock()
+				told = append(told, d)
+				mu.Unlock()
+			})
+			assert.NoError(t, err)
+			got <- at
+		}()
+	}
+	eventually(t, "the requests wait", func() bool { return b.queued() == 3 && clk.pending() == 1 })
+	clk.Advance(time.Minute - time.Millisecond)
+	assert.Empty(t, got, "nothing before the window has passed")
+	clk.Advance(time.Millisecond)
+	assert.Equal(t, paused.Add(time.Minute), <-got)
+	eventually(t, "the next waits", func() bool { return clk.pending() == 1 })
+	clk.Advance(time.Second)
+	assert.Equal(t, paused.Add(time.Minute+time.Second), <-got, "one a second")
+	eventually(t, "the last waits", func() bool { return clk.pending() == 1 })
+	clk.Advance(time.Second)
+	assert.Equal(t, paused.Add(time.Minute+2*time.Second), <-got)
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, told)
+	assert.Equal(t, time.Minute, told[0], "the head is told it waits the window")
 }

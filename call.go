@@ -193,7 +193,9 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	)
 	r := req
 	for n := 1; ; n++ {
-		admitted, err := c.budget.wait(ctx, due)
+		admitted, err := c.budget.wait(ctx, due, func(d time.Duration) {
+			c.emit(Event{Kind: EventRateWait, Operation: op.name, JobID: jobOf(ctx), Attempt: n, Delay: d, Elapsed: time.Since(start)})
+		})
 		if err != nil {
 			return giveUp(ctx, op, r, prev, prevErr, notStarted(acted, err))
 		}
@@ -204,6 +206,11 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		took := time.Since(sent)
 		c.budget.answered(admitted, err == nil && resp.StatusCode == http.StatusTooManyRequests)
+		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			if limit, window, ok := gatewayPolicy(apiErrorOf(op, resp).Message); ok {
+				c.budget.policy(limit, window)
+			}
+		}
 		acted = acted || err != nil && !neverReached(err) || err == nil && resp.StatusCode != http.StatusTooManyRequests && !isBusy(resp)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {

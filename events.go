@@ -23,6 +23,11 @@ const (
 	// again after Delay, and the client lowers its sending rate (see
 	// WithRateLimit).
 	EventThrottled
+	// EventRateWait: a request waits its turn in the client's request
+	// budget (WithRateLimit, or the rate a 429 lowered, or the pause after
+	// a 429 that stated the gateway's policy) for Delay, a second or more,
+	// before it is sent. Nothing was sent meanwhile.
+	EventRateWait
 )
 
 // String returns the kind's name, such as "job-not-visible".
@@ -34,6 +39,8 @@ func (k EventKind) String() string {
 		return "instance-busy"
 	case EventThrottled:
 		return "throttled"
+	case EventRateWait:
+		return "rate-wait"
 	}
 	return "EventKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -45,7 +52,8 @@ type Event struct {
 	// Operation is the operationId of the call, such as
 	// "CreateClickHouseDataBaseReplication".
 	Operation string
-	// JobID is the job WaitJob waits for (EventJobNotVisible).
+	// JobID is the job WaitJob waits for (EventJobNotVisible, and the
+	// other events of its looks).
 	JobID string
 	// Attempt counts the answers of this kind so far in the call, from 1.
 	Attempt int
@@ -58,7 +66,8 @@ type Event struct {
 }
 
 // WithEventHook calls fn for every Event: a job not visible yet, a call
-// refused by a busy instance, a request throttled by the gateway. fn runs on the calling goroutine, before the
+// refused by a busy instance, a request throttled by the gateway, a
+// request waiting a second or more in the request budget. fn runs on the calling goroutine, before the
 // wait, and must be safe for concurrent use when the client is shared; it
 // must not block for long. nil turns the hook off.
 func WithEventHook(fn func(Event)) Option {

@@ -114,7 +114,7 @@ func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) 
 		jobID: jobID,
 		cfg:   cfg,
 		clock: wallClock{},
-		look:  func(ctx context.Context) (*Job, error) { return c.Job(ctx, jobID) },
+		look:  func(ctx context.Context) (*Job, error) { return c.Job(withJob(ctx, jobID), jobID) },
 		emit:  c.emit,
 		plan:  newPredictor(cfg),
 	}

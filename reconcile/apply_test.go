@@ -236,7 +236,7 @@ func TestApplyRidesOutThrottling(t *testing.T) {
 	t.Parallel()
 	s := newFake(t)
 	s.InjectFault(fake.Fault{Operation: opCreate, Status: http.StatusTooManyRequests, Times: 3,
-		Body: []byte(`{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"}`)})
+		Body: []byte(`{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached"}`)}) // no policy stated: the adaptive rate
 	var mu sync.Mutex
 	throttled := 0
 	a, _ := newApplier(t, s, reconcile.Options{MaxAttempts: 1}, chreplication.WithEventHook(func(e chreplication.Event) {

@@ -244,6 +244,13 @@ func (op *operation) again(ctx context.Context, attempt int, err error) bool {
 		op.lost, ch.MayRun = true, true
 	}
 	endless := patient(err)
+	if ctx.Err() != nil && errors.Is(err, chreplication.ErrNotStarted) && !op.lost {
+		// Nothing of this change reached the service (the budget had no
+		// room, or every answer was a throttle or a busy refusal): it was
+		// not started.
+		ch.Result, ch.Err, ch.MayRun = ResultPlanned, err, false
+		return false
+	}
 	if ctx.Err() != nil || (!endless && (attempt >= op.a.opts.MaxAttempts || !transient(err))) {
 		ch.Result, ch.Err = ResultFailed, err
 		return false
@@ -252,6 +259,9 @@ func (op *operation) again(ctx context.Context, attempt int, err error) bool {
 	op.a.emit(Event{Kind: EventRetry, Change: *ch, Err: err, Attempt: attempt, Delay: delay})
 	if sleep(ctx, delay) != nil {
 		ch.Result, ch.Err = ResultFailed, err
+		if errors.Is(err, chreplication.ErrNotStarted) && !op.lost {
+			ch.Result, ch.MayRun = ResultPlanned, false
+		}
 		return false
 	}
 	return true
@@ -293,10 +303,15 @@ func (op *operation) follow(ctx context.Context) {
 			op.a.est.running(time.Since(op.accepted))
 		}
 		jc := *j
+		ch.Job = &jc
 		op.a.emit(Event{Kind: EventProgress, Change: *ch, Job: &jc})
 	})
 	for attempt := 1; ; attempt++ {
 		job, err := op.c.WaitJob(ctx, ch.JobID, chreplication.WithPollInterval(first, 0), progress)
+		if job != nil {
+			jc := *job
+			ch.Job = &jc
+		}
 		switch {
 		case err == nil:
 			ch.Result = ResultDone
@@ -361,9 +376,12 @@ func (e *estimate) get() time.Duration {
 }
 
 // patient reports whether err is one Apply tries again for as long as the
-// context allows: a lost answer, a throttled call, a busy instance.
+// context allows: a lost answer, a throttled call, a busy instance, a call
+// that started nothing (its turn in the request budget came after its own
+// deadline, as after a stated policy's pause).
 func patient(err error) bool {
-	return errors.Is(err, chreplication.ErrOutcomeUnknown) || chreplication.IsThrottled(err) || chreplication.IsBusy(err)
+	return errors.Is(err, chreplication.ErrOutcomeUnknown) || chreplication.IsThrottled(err) || chreplication.IsBusy(err) ||
+		errors.Is(err, chreplication.ErrNotStarted)
 }
 
 // transient reports whether an error may pass when the change is tried

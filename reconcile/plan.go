@@ -27,7 +27,8 @@ type Result string
 // Results, as apply's JSON document spells them.
 const (
 	// ResultPlanned: the change is to be made (a plan), or was not started
-	// (Apply's context ended first; Change.Err says so).
+	// (Apply's context ended first, before anything of it reached the
+	// service: Change.Err says so).
 	ResultPlanned Result = "planned"
 	// ResultDone: the service is as the file wants it for this database.
 	ResultDone Result = "done"
@@ -89,8 +90,13 @@ type Change struct {
 	// Request is the create's request (ActionCreate, and a database the
 	// file wants).
 	Request chreplication.CreateReplicationRequest
-	// Took is how long the change took in Apply.
+	// Took is how long the change took in Apply, waits for the request
+	// budget included; the job's own duration is Job's (Ended - Created).
 	Took time.Duration
+	// Job is the change's job as the last look showed it (nil when its ID
+	// is unknown or it was not looked at): its Created and Ended times
+	// are the service's.
+	Job *chreplication.Job
 }
 
 // Plan is what Applier.Plan found: a change per database of each instance

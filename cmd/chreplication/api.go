@@ -288,6 +288,10 @@ func (e *eventLines) event(ev chreplication.Event) {
 		key += " " + ev.JobID
 	case chreplication.EventInstanceBusy:
 		key += " " + ev.Operation
+	case chreplication.EventRateWait:
+		// One line for each 10 s of the schedule the waits reach: a long
+		// throttle is never silent, and many waiting requests are one line.
+		key += " " + time.Now().Add(ev.Delay).Truncate(10*time.Second).String()
 	}
 	if e.said[key] {
 		return
@@ -303,7 +307,7 @@ func (e *eventLines) event(ev chreplication.Event) {
 // and so quiet.
 func expectedWait(k chreplication.EventKind) bool {
 	switch k {
-	case chreplication.EventJobNotVisible, chreplication.EventInstanceBusy, chreplication.EventThrottled:
+	case chreplication.EventJobNotVisible, chreplication.EventInstanceBusy, chreplication.EventThrottled, chreplication.EventRateWait:
 		return true
 	}
 	return false
@@ -328,6 +332,12 @@ func shortWait(ev chreplication.Event, named bool) string {
 			return "throttled by the API gateway; requests are sent again, more slowly"
 		}
 		return "throttled"
+	case chreplication.EventRateWait:
+		next := time.Now().Add(ev.Delay).Format("15:04:05")
+		if named {
+			return fmt.Sprintf("throttled: the next request (%s) goes at %s, in %s, within the gateway's limit", printable(ev.Operation), next, ev.Delay.Round(time.Second))
+		}
+		return fmt.Sprintf("throttled: next look at %s (in %s)", next, ev.Delay.Round(time.Second))
 	}
 	return printable(ev.Kind.String())
 }
@@ -392,6 +402,9 @@ func describeEvent(e chreplication.Event) string {
 	case chreplication.EventThrottled:
 		return fmt.Sprintf("chreplication: the API gateway throttled %s; sending it again in %s (attempt %d)%s",
 			printable(e.Operation), delay, e.Attempt+1, answer)
+	case chreplication.EventRateWait:
+		return fmt.Sprintf("chreplication: %s waits %s for its turn in the request budget (the gateway's throttle); nothing is sent meanwhile",
+			printable(e.Operation), delay)
 	}
 	return fmt.Sprintf("chreplication: %s: waiting %s before trying %s again%s", printable(e.Kind.String()), delay, printable(e.Operation), answer)
 }

@@ -378,7 +378,7 @@ func (ap *applyRun) event(e reconcile.Event) {
 		case ch.Already:
 			text = label + ": gone already"
 		case ch.Result == reconcile.ResultDone && ch.JobID != "":
-			text = fmt.Sprintf("%s: done (job %s %s in %s)", label, printable(ch.JobID), chreplication.JobCompleted, ch.Took.Round(100*time.Millisecond))
+			text = fmt.Sprintf("%s: done (job %s %s%s)", label, printable(ch.JobID), chreplication.JobCompleted, jobTimes(ch.Job))
 		case ch.Result == reconcile.ResultFailed && ch.JobFailed:
 			text = label + ": failed: " + printable(ch.Err.Error())
 		case ch.Result == reconcile.ResultFailed:
@@ -609,6 +609,20 @@ func startingState(r *chreplication.Replication) string {
 		return "still being created"
 	}
 	return fmt.Sprintf("still being created: stage %s, %d%%", printable(r.Stage), r.Percentage)
+}
+
+// jobTimes says when the service ran a job, from its own times: ": began
+// 10:02:03, ended 10:02:05, 2s"; "" when the job shows no times. apply's
+// own waiting (the request budget, the gateway's throttle) is not in it.
+func jobTimes(j *chreplication.Job) string {
+	if j == nil || j.Created.IsZero() {
+		return ""
+	}
+	s := ": began " + j.Created.Local().Format("15:04:05")
+	if !j.Ended.IsZero() && !j.Ended.Before(j.Created) {
+		s += ", ended " + j.Ended.Local().Format("15:04:05") + ", " + j.Ended.Sub(j.Created).Round(100*time.Millisecond).String()
+	}
+	return s
 }
 
 // jobState is a job's status and progress: "Running 40%".

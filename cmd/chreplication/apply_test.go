@@ -152,7 +152,8 @@ func TestApplyText(t *testing.T) {
 	// Not a terminal: a line per change of each job, then its end.
 	assert.Regexp(t, `(?m)^create shop on `+instanceID+`: job \S+ started$`, r.stdout)
 	assert.Regexp(t, `(?m)^create shop on `+instanceID+`: job \S+ Running \d+%$`, r.stdout)
-	assert.Regexp(t, `(?m)^create sales on `+instanceID+`: done \(job \S+ Completed in \S+\)$`, r.stdout)
+	// The job's duration is the service's: its own begin and end times.
+	assert.Regexp(t, `(?m)^create sales on `+instanceID+`: done \(job \S+ Completed: began \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d, \S+\)$`, r.stdout)
 	assert.Regexp(t, `(?m)^Summary: 3 created, 0 deleted, 0 unchanged in \S+\.$`, r.stdout)
 	assert.NotContains(t, r.stdout, "\x1b[", "no terminal escapes in a file")
 }
@@ -894,4 +895,26 @@ func TestInterruptedWhileBusy(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"shop"}, databasesOf(s, instanceID))
+}
+
+// TestApplyUnderAStatedPolicy: a gateway that allows 4 requests in any 4 s
+// and counts the refused ones, saying its policy in the 429. apply (no
+// --rate-limit) takes the policy as its budget, converges with every
+// database created once, says while it waits that it is throttled and when
+// the next request goes, and reports the jobs' own times.
+func TestApplyUnderAStatedPolicy(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithGateway(fake.Gateway{Kind: fake.GatewaySlidingWindow, Limit: 4, Window: 4 * time.Second, CountRefused: true}))
+	r := runCLI(t, tokenEnv(s), "apply", "-f", writeTemp(t, "r.yaml", twoInstances), "--poll-interval", testPoll, "--timeout", "2m")
+	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Equal(t, []string{"shop", "sales"}, databasesOf(s, instanceID))
+	assert.Equal(t, []string{"ventes été"}, databasesOf(s, otherInstanceID))
+	writes := writesByDatabase(t, s)
+	for _, k := range []string{instanceID + "/shop", instanceID + "/sales", otherInstanceID + "/ventes été"} {
+		assert.Equal(t, 1, accepted(writes[k].statuses), "%s created once", k)
+	}
+	assert.Positive(t, s.ThrottledCount(), "the gateway throttled (and so stated its policy)")
+	assert.Regexp(t, `(?m)^chreplication: waiting: throttled: the next request \(\S+\) goes at \d\d:\d\d:\d\d, in \d+s, within the gateway's limit$`, r.stderr)
+	assert.NotContains(t, r.stdout+r.stderr, "may have reached")
+	assert.Contains(t, r.stdout, "Summary: 3 created")
 }
