@@ -90,8 +90,11 @@ type rateController struct {
 	winStart  time.Time
 	cur, prev float64
 	// policy is the gateway's stated rate, in requests a second, once a
-	// 429 said it; 0 before.
-	policy float64
+	// 429 said it and the budget keeps it as a rate; 0 before. windowed:
+	// the budget keeps a stated policy with its send log, and the rate is
+	// only the ceiling.
+	policy   float64
+	windowed bool
 }
 
 func newRateController(ceiling float64) rateController {
@@ -101,6 +104,9 @@ func newRateController(ceiling float64) rateController {
 // rate is the send rate allowed at now, in requests a second; +Inf when
 // nothing limits it.
 func (rc *rateController) rate(now time.Time) float64 {
+	if rc.windowed {
+		return rc.ceiling
+	}
 	if rc.policy > 0 {
 		return min(rc.policy, rc.ceiling)
 	}
@@ -197,9 +203,22 @@ type budget struct {
 	queue gateQueue
 	seq   uint64
 	next  time.Time // a token reserved for the head of the queue; zero: none
-	// pausedUntil: nothing is let through before it (a stated policy's
-	// window after its 429).
+	// pausedUntil: nothing is let through before it (the pause after a
+	// throttle that stated no policy, or after a policy too large for the
+	// send log).
 	pausedUntil time.Time
+	// log holds the send times of the last len(log) requests let through
+	// (a ring; logNext is the oldest's place, logLen how many it holds): a
+	// stated policy of winN requests per winW is kept by letting a request
+	// through only when fewer than winN of them are within winW.
+	log     []time.Time
+	logNext int
+	logLen  int
+	winN    int
+	winW    time.Duration
+	// unstated counts the throttled rounds in a row whose 429 stated no
+	// policy: each pauses the budget twice as long as the one before.
+	unstated int
 }
 
 // newBudget returns a budget of perSecond requests a second (+Inf: none
@@ -268,6 +287,7 @@ func (b *budget) wait(ctx context.Context, key time.Time, notify func(time.Durat
 	}
 	if b.queue.Len() == 0 && b.next.IsZero() && b.take(now) {
 		b.ctl.sent(now)
+		b.logSend(now)
 		b.mu.Unlock()
 		return now, nil
 	}
@@ -324,7 +344,7 @@ func (b *budget) wait(ctx context.Context, key time.Time, notify func(time.Durat
 // take reports whether a request may go now: the bucket held a token
 // (taken now), or nothing limits the rate. b.mu is held.
 func (b *budget) take(now time.Time) bool {
-	if now.Before(b.pausedUntil) {
+	if now.Before(b.pausedUntil) || now.Before(b.windowFree()) {
 		return false
 	}
 	r := b.ctl.rate(now)
@@ -339,17 +359,44 @@ func (b *budget) take(now time.Time) bool {
 // reserve takes the next token from the bucket for the head of the queue
 // and returns when it is due. b.mu is held, and take just failed.
 func (b *budget) reserve(now time.Time) time.Time {
-	if now.Before(b.pausedUntil) && b.lim != nil {
-		// The first token after the pause.
-		res := b.lim.ReserveN(b.pausedUntil, 1)
-		return b.pausedUntil.Add(res.DelayFrom(b.pausedUntil))
+	at := maxTime(now, maxTime(b.pausedUntil, b.windowFree()))
+	if b.lim == nil || math.IsInf(b.ctl.rate(at), 1) {
+		return at // only the pause or the window holds it back
 	}
-	if now.Before(b.pausedUntil) {
-		return b.pausedUntil
-	}
-	res := b.lim.ReserveN(now, 1)
-	return now.Add(res.DelayFrom(now))
+	b.setRate(at, b.ctl.rate(at))
+	res := b.lim.ReserveN(at, 1)
+	return at.Add(res.DelayFrom(at))
 }
+
+// sendLogSize is how many send times a budget keeps: a stated policy of
+// more requests per window is kept with a pause and an even rate instead.
+const sendLogSize = 1024
+
+// logSend records a request let through at now. b.mu is held.
+func (b *budget) logSend(now time.Time) {
+	if b.log == nil {
+		b.log = make([]time.Time, sendLogSize)
+	}
+	b.log[b.logNext] = now
+	b.logNext = (b.logNext + 1) % len(b.log)
+	b.logLen = min(b.logLen+1, len(b.log))
+}
+
+// windowFree is when the stated policy lets the next request through:
+// when the winN-th latest send leaves the window (with a margin for the
+// time requests take to reach the gateway); zero when it does now, or
+// when no policy is kept this way. b.mu is held.
+func (b *budget) windowFree() time.Time {
+	if b.winN <= 0 || b.logLen < b.winN {
+		return time.Time{}
+	}
+	i := (b.logNext - b.winN + len(b.log)) % len(b.log)
+	return b.log[i].Add(b.winW + windowMargin(b.winW))
+}
+
+// windowMargin is the time added to a window, for requests that reach the
+// gateway later than others: a twentieth of it, at most a second.
+func windowMargin(w time.Duration) time.Duration { return min(w/20, time.Second) }
 
 // setRate makes the bucket fill at r requests a second from now on.
 func (b *budget) setRate(now time.Time, r float64) {
@@ -368,6 +415,7 @@ func (b *budget) setRate(now time.Time, r float64) {
 func (b *budget) admit(w *gateWaiter, now time.Time) error {
 	heap.Remove(&b.queue, w.index)
 	b.ctl.sent(now)
+	b.logSend(now)
 	if b.queue.Len() > 0 {
 		b.queue[0].tell()
 	}
@@ -403,16 +451,46 @@ func (w *gateWaiter) tell() {
 // answered takes in the answer to a request let through at sentAt: a
 // throttle (429) lowers the rate. It reports whether it did.
 func (b *budget) answered(sentAt time.Time, throttled bool) bool {
-	if b == nil || !throttled {
+	if b == nil {
 		return false
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if !throttled {
+		b.unstated = 0
+		return false
+	}
 	if sentAt.IsZero() {
 		sentAt = b.clock.Now()
 	}
 	return b.ctl.throttle(b.clock.Now(), sentAt)
 }
+
+// throttledUnstated takes in a 429 that stated no policy, after answered
+// lowered the rate for its round (lowered): the budget also pauses, 1 s
+// after the first such round, twice as long after each next one in a row
+// (up to maxUnstatedPause), so that a gateway that counts the requests it
+// refuses sees the client stop long enough for its window to drain.
+func (b *budget) throttledUnstated(lowered bool) {
+	if b == nil || !lowered {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ctl.windowed || b.ctl.policy > 0 {
+		return // a policy stated before holds
+	}
+	d := min(time.Second<<min(b.unstated, 10), maxUnstatedPause)
+	b.unstated++
+	b.pausedUntil = maxTime(b.pausedUntil, b.clock.Now().Add(d))
+	b.next = time.Time{}
+	if b.queue.Len() > 0 {
+		b.queue[0].tell()
+	}
+}
+
+// maxUnstatedPause bounds the pause after throttles that stated no policy.
+const maxUnstatedPause = 2 * time.Minute
 
 // notifyWait is the least wait in the budget a request reports (see
 // EventRateWait).
@@ -422,8 +500,13 @@ const notifyWait = time.Second
 const maxPolicyPause = 30 * time.Minute
 
 // policy takes in the gateway's stated policy, limit requests per window,
-// from a 429 answered at now: the budget pauses for a window and then
-// lets limit requests a window through, evenly spaced (no burst).
+// from a 429 answered at now. The budget then lets a request through only
+// when fewer than limit of those it let through (throttled ones included:
+// a gateway may count them) are within the window, as the gateway counts
+// (whether it counts in a sliding window, fixed windows or a bucket of
+// limit tokens, no window then holds more than limit). A policy of more
+// requests than the send log holds pauses the budget for a window and
+// then spaces the requests evenly, limit a window.
 func (b *budget) policy(limit int, window time.Duration) {
 	if b == nil || limit <= 0 || window <= 0 {
 		return
@@ -431,15 +514,22 @@ func (b *budget) policy(limit int, window time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	b.ctl.policy = float64(limit) / window.Seconds()
-	b.pausedUntil = maxTime(b.pausedUntil, now.Add(min(window, maxPolicyPause)))
 	b.next = time.Time{}
-	r := b.ctl.rate(now)
-	if b.lim == nil {
-		b.lim = rate.NewLimiter(rate.Limit(r), 1)
+	b.unstated = 0
+	if limit <= sendLogSize {
+		b.winN, b.winW = limit, min(window, maxPolicyPause)
+		b.ctl.policy, b.ctl.windowed = 0, true
+	} else {
+		b.winN = 0
+		b.ctl.policy, b.ctl.windowed = float64(limit)/window.Seconds(), false
+		b.pausedUntil = maxTime(b.pausedUntil, now.Add(min(window, maxPolicyPause)))
+		r := b.ctl.rate(now)
+		if b.lim == nil {
+			b.lim = rate.NewLimiter(rate.Limit(r), 1)
+		}
+		b.lim.SetLimitAt(now, rate.Limit(r))
+		b.lim.SetBurstAt(now, 1)
 	}
-	b.lim.SetLimitAt(now, rate.Limit(r))
-	b.lim.SetBurstAt(now, 1)
 	if b.queue.Len() > 0 {
 		b.queue[0].tell() // the head re-reads when it may go
 	}

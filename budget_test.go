@@ -500,25 +500,35 @@ func TestGatewayPolicy(t *testing.T) {
 	}
 }
 
-// TestStatedPolicyPausesAWindowThenSpaces: after a 429 that states "60 a
-// minute", the budget lets nothing through for a minute (the gateway may
-// count refused requests), then one request a second, no burst; the
-// request that waits is told how long.
-func TestStatedPolicyPausesAWindowThenSpaces(t *testing.T) {
+// TestStatedPolicyKeepsTheWindow: after a 429 that states "60 a minute",
+// the budget lets a request through only when fewer than 60 of those it
+// let through (the throttled ones too) are within the last minute (and a
+// second's margin): the 10 sent at t0 leave at t0+61s, the 50 sent at
+// t0+10s at t0+71s; the request that waits is told how long.
+func TestStatedPolicyKeepsTheWindow(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
 	b := newBudget(clk, math.Inf(1), 1)
-	at, err := b.wait(t.Context(), time.Time{}, nil)
-	require.NoError(t, err)
-	clk.Advance(100 * time.Millisecond)
-	b.answered(at, true)
+	t0 := clk.Now()
+	send := func(n int) time.Time {
+		var at time.Time
+		for range n {
+			var err error
+			at, err = b.wait(t.Context(), time.Time{}, nil)
+			require.NoError(t, err)
+		}
+		return at
+	}
+	send(10)
+	clk.Advance(10 * time.Second)
+	last := send(50)
+	b.answered(last, true)
 	b.policy(60, time.Minute)
-	paused := clk.Now()
 
-	got := make(chan time.Time, 3)
+	got := make(chan time.Time, 12)
 	var told []time.Duration
 	var mu sync.Mutex
-	for range 3 {
+	for range 12 {
 		go func() {
 			at, err := b.wait(t.Context(), time.Time{}, func(d time.Duration) {
 				mu.Lock()
@@ -529,19 +539,46 @@ func TestStatedPolicyPausesAWindowThenSpaces(t *testing.T) {
 			got <- at
 		}()
 	}
-	eventually(t, "the requests wait", func() bool { return b.queued() == 3 && clk.pending() == 1 })
-	clk.Advance(time.Minute - time.Millisecond)
-	assert.Empty(t, got, "nothing before the window has passed")
+	eventually(t, "the requests wait", func() bool { return b.queued() == 12 && clk.pending() == 1 })
+	clk.Advance(51*time.Second - time.Millisecond) // t0+61s-1ms
+	assert.Empty(t, got, "nothing while 60 are within the window")
 	clk.Advance(time.Millisecond)
-	assert.Equal(t, paused.Add(time.Minute), <-got)
-	eventually(t, "the next waits", func() bool { return clk.pending() == 1 })
-	clk.Advance(time.Second)
-	assert.Equal(t, paused.Add(time.Minute+time.Second), <-got, "one a second")
-	eventually(t, "the last waits", func() bool { return clk.pending() == 1 })
-	clk.Advance(time.Second)
-	assert.Equal(t, paused.Add(time.Minute+2*time.Second), <-got)
+	for range 10 {
+		assert.Equal(t, t0.Add(61*time.Second), <-got, "the 10 of t0 have left the window")
+	}
+	eventually(t, "the last two wait", func() bool { return b.queued() == 2 && clk.pending() == 1 })
+	clk.Advance(10 * time.Second)
+	assert.Equal(t, t0.Add(71*time.Second), <-got)
+	assert.Equal(t, t0.Add(71*time.Second), <-got)
 	mu.Lock()
 	defer mu.Unlock()
 	require.NotEmpty(t, told)
-	assert.Equal(t, time.Minute, told[0], "the head is told it waits the window")
+	assert.Equal(t, 51*time.Second, told[0], "the head is told how long it waits")
+}
+
+// TestUnstatedThrottlePauses: a throttled round whose 429 states no policy
+// pauses the budget 1 s, the next in a row 2 s; an answer that passes
+// resets it.
+func TestUnstatedThrottlePauses(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	b := newBudget(clk, math.Inf(1), 1)
+	at, err := b.wait(t.Context(), time.Time{}, nil)
+	require.NoError(t, err)
+	b.throttledUnstated(b.answered(at, true))
+	b.mu.Lock()
+	assert.Equal(t, clk.Now().Add(time.Second), b.pausedUntil)
+	b.mu.Unlock()
+	clk.Advance(time.Second)
+	at, err = b.wait(t.Context(), time.Time{}, nil)
+	require.NoError(t, err)
+	clk.Advance(10 * time.Millisecond)
+	b.throttledUnstated(b.answered(at, true))
+	b.mu.Lock()
+	assert.Equal(t, clk.Now().Add(2*time.Second), b.pausedUntil, "twice as long, in a row")
+	b.mu.Unlock()
+	b.answered(at, false)
+	b.mu.Lock()
+	assert.Zero(t, b.unstated, "a passing answer ends the row")
+	b.mu.Unlock()
 }

@@ -205,10 +205,12 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 			err = c.read(resp)
 		}
 		took := time.Since(sent)
-		c.budget.answered(admitted, err == nil && resp.StatusCode == http.StatusTooManyRequests)
+		lowered := c.budget.answered(admitted, err == nil && resp.StatusCode == http.StatusTooManyRequests)
 		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			if limit, window, ok := gatewayPolicy(apiErrorOf(op, resp).Message); ok {
 				c.budget.policy(limit, window)
+			} else {
+				c.budget.throttledUnstated(lowered)
 			}
 		}
 		acted = acted || err != nil && !neverReached(err) || err == nil && resp.StatusCode != http.StatusTooManyRequests && !isBusy(resp)

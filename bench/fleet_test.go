@@ -21,10 +21,38 @@ type fleet struct {
 	instances, databases int
 	rate                 int
 	job, visibility      time.Duration
+	// gateway, when its Limit is set, is the fake's throttle instead of
+	// rate a second (fake.WithRateLimit); name says it in the run's name.
+	gateway fake.Gateway
+	name    string
+	// noBudget runs the Applier's clients without WithRateLimit, as apply
+	// without --rate-limit: what they know of the gateway comes from its
+	// 429s.
+	noBudget bool
+	// maxRatio is the run's budget of time to converge over the floor
+	// (fleetMaxFloorRatio when 0); noBudgetCheck reports a run's figures
+	// without judging them.
+	maxRatio      float64
+	noBudgetCheck bool
 }
 
 func (f fleet) String() string {
+	if f.name != "" {
+		return fmt.Sprintf("%dx%d@%s", f.instances, f.databases, f.name)
+	}
 	return fmt.Sprintf("%dx%d@%d", f.instances, f.databases, f.rate)
+}
+
+// perSecond is the gateway's steady rate, in requests a second.
+func (f fleet) perSecond() float64 {
+	if f.gateway.Limit > 0 {
+		w := f.gateway.Window
+		if w <= 0 {
+			w = time.Second
+		}
+		return float64(f.gateway.Limit) / w.Seconds()
+	}
+	return float64(f.rate)
 }
 
 // fleets are the runs and their budgets (BENCHMARKS.md). Jobs take 2 s and
@@ -34,6 +62,17 @@ func (f fleet) String() string {
 var fleets = []fleet{
 	{instances: 30, databases: 3, rate: 10, job: 2 * time.Second, visibility: 500 * time.Millisecond},
 	{instances: 200, databases: 5, rate: 20, job: 2 * time.Second, visibility: 500 * time.Millisecond},
+	// Other gateways, and clients with no budget of their own (apply
+	// without --rate-limit): a sliding window of 60 a minute that counts
+	// the requests it refuses, stating its policy in the 429 as Huawei's
+	// gateway does (budget: 0 failed, ≤ 1.3× the floor) or not (reported);
+	// and a token bucket of 10 a second.
+	{instances: 10, databases: 3, job: 2 * time.Second, visibility: 500 * time.Millisecond, noBudget: true, maxRatio: 1.3,
+		name: "60permin-sliding-countsrefused-stated", gateway: fake.Gateway{Kind: fake.GatewaySlidingWindow, Limit: 60, Window: time.Minute, CountRefused: true}},
+	{instances: 10, databases: 3, job: 2 * time.Second, visibility: 500 * time.Millisecond, noBudget: true, noBudgetCheck: true,
+		name: "60permin-sliding-countsrefused-unstated", gateway: fake.Gateway{Kind: fake.GatewaySlidingWindow, Limit: 60, Window: time.Minute, CountRefused: true, HidePolicy: true}},
+	{instances: 30, databases: 3, job: 2 * time.Second, visibility: 500 * time.Millisecond, noBudget: true,
+		name: "10persec-tokenbucket-stated", gateway: fake.Gateway{Kind: fake.GatewayTokenBucket, Limit: 10, Window: time.Second}},
 }
 
 // Budgets of BenchmarkFleet.
@@ -67,7 +106,11 @@ func BenchmarkFleet(b *testing.B) {
 func runFleet(b *testing.B, f fleet) {
 	b.Helper()
 	const token = "fleet-token-0123456789"
-	srv, err := fake.NewServer(fake.WithToken(token), fake.WithRateLimit(f.rate),
+	throttle := fake.WithRateLimit(f.rate)
+	if f.gateway.Limit > 0 {
+		throttle = fake.WithGateway(f.gateway)
+	}
+	srv, err := fake.NewServer(fake.WithToken(token), throttle,
 		fake.WithJobDuration(f.job), fake.WithJobVisibilityDelay(f.visibility),
 		fake.WithOneOperationPerInstance(), fake.WithRequestLogSize(1<<20))
 	if err != nil {
@@ -95,9 +138,11 @@ func runFleet(b *testing.B, f fleet) {
 		Endpoint:  srv.URL(),
 		ProjectID: srv.ProjectID(),
 		Client: func(endpoint, projectID string) (*chreplication.Client, error) {
-			return chreplication.NewClient(endpoint, chreplication.WithProjectID(projectID),
-				chreplication.WithAuth(auth.StaticToken(token)),
-				chreplication.WithRateLimit(float64(f.rate), 1))
+			opts := []chreplication.Option{chreplication.WithProjectID(projectID), chreplication.WithAuth(auth.StaticToken(token))}
+			if !f.noBudget {
+				opts = append(opts, chreplication.WithRateLimit(float64(f.rate), 1))
+			}
+			return chreplication.NewClient(endpoint, opts...)
 		},
 		Parallel:     f.instances,
 		PollInterval: f.job / 4,
@@ -158,7 +203,7 @@ func runFleet(b *testing.B, f fleet) {
 	once = once && listed == tasks && failed == 0
 
 	serial := time.Duration(f.databases) * f.job
-	byRate := time.Duration(float64(tasks+f.instances+tasks) / float64(f.rate) * float64(time.Second))
+	byRate := time.Duration(float64(tasks+f.instances+tasks) / f.perSecond() * float64(time.Second))
 	floor := max(serial, byRate)
 	ratio := took.Seconds() / floor.Seconds()
 	share := float64(throttled) / float64(requests)
@@ -170,15 +215,28 @@ func runFleet(b *testing.B, f fleet) {
 	b.ReportMetric(float64(looks)/float64(tasks), "looks/job")
 	b.ReportMetric(100*share, "%throttled")
 	verdict := func(ok bool) string {
-		if ok {
+		switch {
+		case f.noBudgetCheck:
+			return "reported"
+		case ok:
 			return "PASS"
 		}
 		return "MISS"
 	}
-	b.Logf("%s: %d tasks in %v (floor %v: jobs one after the other %v, requests at %d/s %v): %.2f× the floor [%s ≤ %.1f×]",
-		f, tasks, took.Round(100*time.Millisecond), floor.Round(100*time.Millisecond), serial, f.rate, byRate.Round(100*time.Millisecond),
-		ratio, verdict(ratio <= fleetMaxFloorRatio), fleetMaxFloorRatio)
+	maxRatio := f.maxRatio
+	if maxRatio == 0 {
+		maxRatio = fleetMaxFloorRatio
+	}
+	b.Logf("%s: %d tasks in %v (floor %v: jobs one after the other %v, requests at %.3g/s %v): %.2f× the floor [%s ≤ %.1f×]",
+		f, tasks, took.Round(100*time.Millisecond), floor.Round(100*time.Millisecond), serial, f.perSecond(), byRate.Round(100*time.Millisecond),
+		ratio, verdict(ratio <= maxRatio), maxRatio)
+	throttledVerdict := verdict(share <= fleetMaxThrottledShare)
+	if f.noBudget {
+		// Without a budget of their own, the clients learn the gateway from
+		// its 429s: the share is reported, not judged.
+		throttledVerdict = "reported"
+	}
 	b.Logf("%s: %d requests, %.2f a database (%.2f looks a job), %d throttled (%.1f%%) [%s ≤ %.0f%%]; created exactly once: %d of %d at the fake, %d listed, %d not done [%s]",
 		f, requests, float64(requests)/float64(tasks), float64(looks)/float64(tasks), throttled, 100*share,
-		verdict(share <= fleetMaxThrottledShare), 100*fleetMaxThrottledShare, len(created), tasks, listed, failed, verdict(once))
+		throttledVerdict, 100*fleetMaxThrottledShare, len(created), tasks, listed, failed, verdict(once))
 }

@@ -113,12 +113,13 @@ export function describeAnswer(answer: Answer): string {
   return `HTTP ${answer.response.status} ${errorCode(answer)}: ${message} (request ${requestID})`;
 }
 
-/** The codes of a 409 that says the instance runs another operation (those Huawei's Terraform provider retries). */
-export const busyCodes: readonly string[] = ["DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084"];
+/** The codes of a 409 that says the instance runs another operation (those Huawei's Terraform providers retry). */
+export const busyCodes: readonly string[] = ["DBS.200019", "DBS.201014", "DBS.201015", "DBS.200047", "DBS.05000084", "DBS.212033"];
 
-/** Whether a write was refused because the instance runs another operation: it changed nothing, and sending it again is safe. */
+/** Whether a write was refused because the instance runs another operation (a 409 with a busy code, or a 403 with DBS.212033, "Instance is currently being operated"): it changed nothing, and sending it again is safe. */
 export function isInstanceBusy(answer: Answer): boolean {
-  return answer.response.status === 409 && busyCodes.includes(errorCode(answer));
+  const code = errorCode(answer);
+  return (answer.response.status === 409 && busyCodes.includes(code)) || (answer.response.status === 403 && code === "DBS.212033");
 }
 
 /** Whether a job answer says the job is unknown: a 404, or a 400 other than a parameter error (DBS.200001). */
