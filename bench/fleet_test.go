@@ -239,4 +239,69 @@ func runFleet(b *testing.B, f fleet) {
 	b.Logf("%s: %d requests, %.2f a database (%.2f looks a job), %d throttled (%.1f%%) [%s ≤ %.0f%%]; created exactly once: %d of %d at the fake, %d listed, %d not done [%s]",
 		f, requests, float64(requests)/float64(tasks), float64(looks)/float64(tasks), throttled, 100*share,
 		throttledVerdict, 100*fleetMaxThrottledShare, len(created), tasks, listed, failed, verdict(once))
+	if f.gateway.Limit == 0 {
+		noop(ctx, b, f, srv, a, decl, false, verdict)
+		noop(ctx, b, f, srv, a, decl, true, verdict)
+	}
+}
+
+// noop applies the same file again, the service already matching it, and
+// reports what that costs: a list per instance and, unless skip
+// (SkipSourceCheck, apply's --no-source-check), a configuration read per
+// task to compare its source with the file's. Budget: every change done
+// and unchanged, nothing but reads sent, time ≤ 1.5× (its requests ÷ R),
+// throttled ≤ 10%.
+func noop(ctx context.Context, b *testing.B, f fleet, srv *fake.Server, base *reconcile.Applier, decl *reconcile.Declaration, skip bool, verdict func(bool) string) {
+	b.Helper()
+	a := base
+	if skip {
+		var err error
+		a, err = reconcile.New(reconcile.Options{
+			Endpoint: srv.URL(), ProjectID: srv.ProjectID(), Parallel: f.instances, SkipSourceCheck: true,
+			Client: func(endpoint, projectID string) (*chreplication.Client, error) {
+				return chreplication.NewClient(endpoint, chreplication.WithProjectID(projectID),
+					chreplication.WithAuth(auth.StaticToken("fleet-token-0123456789")), chreplication.WithRateLimit(float64(f.rate), 1))
+			},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	srv.ResetRequests()
+	began := time.Now()
+	plan, err := a.Plan(ctx, decl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := a.Apply(ctx, plan)
+	took := time.Since(began)
+	unchanged := 0
+	for _, ch := range out {
+		if ch.Action == reconcile.ActionNone && ch.Result == reconcile.ResultDone {
+			unchanged++
+		}
+	}
+	requests, throttled, writes := 0, 0, 0
+	for _, r := range srv.Requests() {
+		requests++
+		if r.Throttled {
+			throttled++
+		}
+		if r.Method != http.MethodGet {
+			writes++
+		}
+	}
+	tasks := f.instances * f.databases
+	wantRequests := f.instances + tasks
+	what := "source checked"
+	if skip {
+		wantRequests, what = f.instances, "--no-source-check"
+	}
+	floor := time.Duration(float64(wantRequests) / f.perSecond() * float64(time.Second))
+	ratio := took.Seconds() / floor.Seconds()
+	b.ReportMetric(took.Seconds(), "s-noop-"+map[bool]string{false: "checked", true: "skipped"}[skip])
+	b.Logf("%s: a no-op apply (%s): %d of %d unchanged, %d requests (%d expected: a list per instance%s), %d writes, %d throttled, in %v (floor %v): %.2f× [%s ≤ 1.5×, %s]",
+		f, what, unchanged, tasks, requests, wantRequests, map[bool]string{false: " and a configuration per task", true: ""}[skip],
+		writes, throttled, took.Round(100*time.Millisecond), floor.Round(100*time.Millisecond), ratio,
+		verdict(ratio <= fleetMaxFloorRatio), verdict(unchanged == tasks && writes == 0 && requests == wantRequests+throttled && float64(throttled) <= fleetMaxThrottledShare*float64(requests)))
 }
