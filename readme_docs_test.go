@@ -23,8 +23,10 @@ func TestREADMEAsANewUserReadsIt(t *testing.T) {
 	// package.json, which npm init makes.
 	_, ts, ok := strings.Cut(readme, "### Generating a TypeScript client")
 	require.True(t, ok)
+	block, _, ok := strings.Cut(ts, "\n```\n")
+	require.True(t, ok)
 	var npm []string
-	for line := range strings.Lines(ts[:strings.Index(ts, "\n```\n")]) {
+	for line := range strings.Lines(block) {
 		if strings.HasPrefix(line, "npm ") {
 			npm = append(npm, strings.Fields(line)[1])
 		}
@@ -56,5 +58,7 @@ func TestREADMEAsANewUserReadsIt(t *testing.T) {
 	// The Install section builds the CLI from a clone.
 	_, install, ok := strings.Cut(readme, "## Install")
 	require.True(t, ok)
-	assert.Contains(t, install[:strings.Index(install, "\n## ")], "go build -o chreplication ./cmd/chreplication")
+	install, _, ok = strings.Cut(install, "\n## ")
+	require.True(t, ok)
+	assert.Contains(t, install, "go build -o chreplication ./cmd/chreplication")
 }

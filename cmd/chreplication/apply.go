@@ -360,6 +360,12 @@ func (ap *applyRun) event(e reconcile.Event) {
 		ap.mu.Lock()
 		ap.lines[k] = line
 		ap.mu.Unlock()
+		if ap.board.live && ap.cli.events != nil {
+			// On a terminal the job's line shows what its looks wait for
+			// (throttled: when the next look goes), not a frozen state.
+			id := printable(ch.JobID)
+			ap.cli.events.follow(ch.JobID, func(wait string) { ap.board.set(line, label+": job "+id+" "+wait) })
+		}
 	case reconcile.EventProgress:
 		if drawn {
 			ap.board.set(line, label+": "+jobState(e.Job))
@@ -371,6 +377,9 @@ func (ap *applyRun) event(e reconcile.Event) {
 		}
 		ap.board.add(fmt.Sprintf("%s: %s; %s in %s (attempt %d)", label, oneLine(e.Err), what, e.Delay.Round(10*time.Millisecond), e.Attempt+1))
 	case reconcile.EventDone:
+		if ch.JobID != "" && ap.cli.events != nil {
+			ap.cli.events.unfollow(ch.JobID)
+		}
 		var text string
 		switch {
 		case ch.Already && verb == actionCreate:

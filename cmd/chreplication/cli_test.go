@@ -1251,3 +1251,15 @@ func TestCompletionValuesAndDescriptions(t *testing.T) {
 	assert.Contains(t, r.stdout, "  --endpoint URL ", "the help keeps its placeholders")
 	assert.NotContains(t, r.stdout, "`")
 }
+
+// TestValuesQuotedOnce: a flag value with a control character or a
+// backslash is quoted once, as Go quotes it, not escaped twice.
+func TestValuesQuotedOnce(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "list", "--instance-id", instanceID, "--output", "j\tson")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `--output "j\tson" is not one of text, json`)
+	assert.NotContains(t, r.stderr, `\\t`)
+	r = runCLI(t, nil, "list", "--instance-id", instanceID, "--timeout", `x\y`)
+	assert.Contains(t, r.stderr, `invalid --timeout "x\\y": want a duration`)
+}
