@@ -138,8 +138,8 @@ type instanceState struct {
 
 // New returns an Exporter of targets (see monitor.New for what makes a
 // target list unusable). It sends nothing: Run or Refresh look at the
-// instances. Until an instance's first look, the metrics show nothing of
-// it.
+// instances. Until an instance's first look ends, the metrics show only
+// its refresh_success, 0.
 func New(targets []monitor.Target, opts ...Option) (*Exporter, error) {
 	c := config{interval: DefaultRefreshInterval}
 	for _, o := range opts {
