@@ -73,6 +73,8 @@ var fleets = []fleet{
 		name: "60permin-sliding-countsrefused-unstated", gateway: fake.Gateway{Kind: fake.GatewaySlidingWindow, Limit: 60, Window: time.Minute, CountRefused: true, HidePolicy: true}},
 	{instances: 30, databases: 3, job: 2 * time.Second, visibility: 500 * time.Millisecond, noBudget: true,
 		name: "10persec-tokenbucket-stated", gateway: fake.Gateway{Kind: fake.GatewayTokenBucket, Limit: 10, Window: time.Second}},
+	{instances: 30, databases: 3, job: 2 * time.Second, visibility: 500 * time.Millisecond, noBudget: true, noBudgetCheck: true,
+		name: "10persec-tokenbucket-unstated", gateway: fake.Gateway{Kind: fake.GatewayTokenBucket, Limit: 10, Window: time.Second, HidePolicy: true}},
 }
 
 // Budgets of BenchmarkFleet.

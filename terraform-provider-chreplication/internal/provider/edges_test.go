@@ -344,3 +344,20 @@ func (c storedTables) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 	}
 	resp.Error = fmt.Errorf("no change of %s in the plan", c.addr)
 }
+
+// TestAccNoCredentialsNamesEveryWay: with no credentials in the block or
+// the environment, the error names the block's arguments, the CLI's
+// variables and those of Huawei Cloud's own provider.
+func TestAccNoCredentialsNamesEveryWay(t *testing.T) {
+	srv := accServer(t)
+	acc.Test(t, acc.TestCase{
+		PreCheck:                 func() { accPreCheck(t) },
+		ProtoV6ProviderFactories: accFactories(srv, env{}),
+		Steps: []acc.TestStep{{
+			Config: replicationConfig(srv, "sales", ""),
+			ExpectError: regexp.MustCompile(`(?s)no credentials found.*access_key\s+and\s+secret_key.*auth_token.*HUAWEICLOUD_SDK_AK.*` +
+				`HW_ACCESS_KEY\s+and\s+HW_SECRET_KEY.*HW_AUTH_TOKEN.*HW_USER_NAME,\s+HW_USER_PASSWORD\s+and\s+HW_DOMAIN_NAME`),
+		}},
+	})
+	assert.Zero(t, srv.RequestCount(""), "nothing was sent")
+}
