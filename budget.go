@@ -24,15 +24,17 @@ import (
 // far from their end; other requests go in the order they came.
 //
 // Whether or not a limit is set, an answer 429 (the API gateway throttled
-// the request) lowers the client's whole sending rate. When the 429 states
-// the gateway's policy, as Huawei's does in its error_msg ("...,limit:200,
-// time:5 minute"), the client takes it as its budget: it sends nothing
-// more for one window (a gateway may count the refused requests too, and
-// a client that kept sending would stay throttled), then at most limit
-// requests a window, evenly spaced (and within perSecond, if lower).
-// Otherwise the rate drops to half of what it sent in the last second (or
-// of its limit, if lower), but not below half a request a second (or the
-// limit, if lower). Once answers pass again the
+// the request) slows the client down. When the 429 states the gateway's
+// policy, as Huawei's does in its error_msg ("...,limit:200,time:5
+// minute"), the client keeps it: a request goes only when fewer than 200
+// of the requests the client sent, the throttled ones included (a gateway
+// may count them, and a client that kept sending would stay throttled),
+// are within the last 5 minutes (and a margin of a twentieth of that, at
+// most a second), and within perSecond. Otherwise the rate drops to half
+// of what it sent in the last second (or of its limit, if lower), but not
+// below half a request a second (or the limit, if lower), and the client
+// pauses, 1 s after the first throttled round and twice as long after each
+// next one in a row. Once answers pass again the
 // rate climbs back, slowly at first (a cubic curve that regains the rate of
 // the last throttle after a few seconds), up to perSecond; without
 // WithRateLimit it keeps climbing, so a client that is no longer throttled
