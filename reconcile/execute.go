@@ -160,10 +160,25 @@ func (op *operation) followStart(ctx context.Context) {
 	ch := op.ch
 	ch.Result = ResultRunning
 	op.a.emit(Event{Kind: EventStarted, Change: *ch})
-	r, err := op.c.WaitReplicationStarted(ctx, ch.InstanceID, ch.Database,
-		chreplication.WithPollInterval(op.a.opts.PollInterval, 0))
-	if r != nil {
-		ch.Replication = r
+	var r *chreplication.Replication
+	var err error
+	for attempt := 1; ; attempt++ {
+		r, err = op.c.WaitReplicationStarted(ctx, ch.InstanceID, ch.Database,
+			chreplication.WithPollInterval(op.a.opts.PollInterval, 0))
+		if r != nil {
+			ch.Replication = r
+		}
+		// A look that failed in a way that may pass is tried again, as
+		// follow does for a job.
+		if err == nil || ctx.Err() != nil || errors.Is(err, chreplication.ErrReplicationGone) ||
+			!patient(err) && (attempt >= op.a.opts.MaxAttempts || !transient(err)) {
+			break
+		}
+		delay := min(op.a.opts.PollInterval<<min(attempt-1, 16), maxRetryDelay)
+		op.a.emit(Event{Kind: EventRetry, Change: *ch, Err: err, Attempt: attempt, Delay: delay})
+		if sleep(ctx, delay) != nil {
+			break
+		}
 	}
 	switch {
 	case err == nil:

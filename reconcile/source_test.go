@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -116,4 +117,30 @@ func TestApplyFollowsATaskStillBeingCreated(t *testing.T) {
 	assert.Equal(t, reconcile.ResultAbnormal, out[0].Result)
 	assert.False(t, errors.Is(out[0].Err, context.Canceled))
 	assert.Equal(t, chreplication.ReplicationAbnormal, out[0].Replication.Status)
+}
+
+// TestFollowingATaskRidesOutAFailedLook: a look at the list that fails
+// with a 5xx while apply follows a task being created is tried again.
+func TestFollowingATaskRidesOutAFailedLook(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fake.WithJobMode(fake.JobsManual))
+	c, err := chreplication.NewClient(s.URL(), chreplication.WithProjectID(s.ProjectID()), chreplication.WithAuth(auth.StaticToken(testToken)))
+	require.NoError(t, err)
+	_, err = c.CreateReplication(t.Context(), instanceID, chreplication.CreateReplicationRequest{SourceInstanceID: sourceInstanceID, SourceDatabase: "shop"})
+	require.NoError(t, err)
+	a, _ := newApplier(t, s, reconcile.Options{MaxAttempts: 2}, chreplication.WithoutRetry())
+	plan, err := a.Plan(t.Context(), parse(t, file(entry(instanceID, "shop"))))
+	require.NoError(t, err)
+	require.True(t, plan.Changes[0].Starting)
+	s.InjectFault(fake.Fault{Operation: opList, Status: http.StatusServiceUnavailable, Body: []byte(`{"error_code":"APIGW.0206","error_msg":"unavailable"}`)})
+	lists := s.RequestCount(opList)
+	done := make(chan []reconcile.Change, 1)
+	go func() { done <- a.Apply(t.Context(), plan) }()
+	deadline := time.Now().Add(time.Minute)
+	for s.RequestCount(opList) < lists+3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.FinishJobs()
+	out := <-done
+	assert.Equal(t, reconcile.ResultDone, out[0].Result, "%v", out[0].Err)
 }
