@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -220,7 +221,9 @@ type budget struct {
 	winW    time.Duration
 	// unstated counts the throttled rounds in a row whose 429 stated no
 	// policy: each pauses the budget twice as long as the one before.
+	// inRow mirrors unstated > 0, read without the lock.
 	unstated int
+	inRow    atomic.Bool
 }
 
 // newBudget returns a budget of perSecond requests a second (+Inf: none
@@ -456,12 +459,19 @@ func (b *budget) answered(sentAt time.Time, throttled bool) bool {
 	if b == nil {
 		return false
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	if !throttled {
-		b.unstated = 0
+		// The common answer takes no lock: only a row of unstated
+		// throttles has anything to end.
+		if b.inRow.Load() {
+			b.mu.Lock()
+			b.unstated = 0
+			b.inRow.Store(false)
+			b.mu.Unlock()
+		}
 		return false
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if sentAt.IsZero() {
 		sentAt = b.clock.Now()
 	}
@@ -484,6 +494,7 @@ func (b *budget) throttledUnstated(lowered bool) {
 	}
 	d := min(time.Second<<min(b.unstated, 10), maxUnstatedPause)
 	b.unstated++
+	b.inRow.Store(true)
 	b.pausedUntil = maxTime(b.pausedUntil, b.clock.Now().Add(d))
 	b.next = time.Time{}
 	if b.queue.Len() > 0 {
@@ -518,6 +529,7 @@ func (b *budget) policy(limit int, window time.Duration) {
 	now := b.clock.Now()
 	b.next = time.Time{}
 	b.unstated = 0
+	b.inRow.Store(false)
 	if limit <= sendLogSize {
 		b.winN, b.winW = limit, min(window, maxPolicyPause)
 		b.ctl.policy, b.ctl.windowed = 0, true
