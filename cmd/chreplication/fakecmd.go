@@ -48,11 +48,14 @@ It behaves as the service does in two ways a client must cope with:
     it is safe to send again later (--one-operation-per-instance=false
     accepts every write). Reads are never refused.
 With --rate-limit N it also throttles as the API gateway does: beyond N
-requests a second per credential, a request is answered 429 APIGW.0308.
+requests a second per credential, a request is answered 429 APIGW.0308,
+its policy in the error_msg (limit:N,time:1 second) as Huawei's gateway
+writes it. Go tests can make other gateways with fake.WithGateway.
 
 On a loopback address it serves control routes, for tests in any language
-(--control=false leaves them out; they need no credentials and answer only
-requests from a loopback address):
+(--control=false leaves them out; they need no credentials, answer only
+requests from a loopback address, and refuse a web page's request from
+another site and a body that is not Content-Type: application/json):
   POST   /_fake/replications/{instance}/{database}/state  what the list shows of a task (status, stage, percentage)
   POST   /_fake/faults, DELETE /_fake/faults             inject a fault (status, body, delay, times) or clear them
   POST   /_fake/jobs/fail-next                           make the next job end Failed
