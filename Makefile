@@ -65,6 +65,12 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+## envtest-bins: the control plane the Kubernetes controller's tests will run against (kube-apiserver
+## v1.37.2 from tools/kube-apiserver, etcd 3.7.3 from tools/etcd), built into .bin/ once (cold, about 9 minutes).
+.PHONY: envtest-bins
+envtest-bins:
+	bash hack/envtest-bins.sh
+
 ## .bin/tofu: OpenTofu, built once from tools/tofu (its pinned release; cold, several minutes).
 $(TOFU):
 	cd tools/tofu && $(GO) build -trimpath -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o $(CURDIR)/$(TOFU) github.com/opentofu/opentofu/cmd/tofu
