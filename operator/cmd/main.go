@@ -1,0 +1,107 @@
+// Command manager runs the ClickHouseReplication controller: it keeps each
+// ClickHouseReplication resource's synchronization task on Huawei Cloud
+// GaussDB(for MySQL) as its spec says.
+//
+// Credentials and defaults come from the environment, as the chreplication
+// CLI reads them (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or
+// HUAWEICLOUD_AUTH_TOKEN, or the HUAWEICLOUD_IAM_* password variables;
+// HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_REGION or
+// HUAWEICLOUD_SDK_ENDPOINT): in a cluster, from a Secret (config/manager).
+// A resource's credentialsSecretRef names a Secret of its own namespace
+// instead. No credential is ever logged.
+package main
+
+import (
+	"flag"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/auth"
+	v1alpha1 "github.com/gaussdb-tools/chreplication/operator/api/v1alpha1"
+	"github.com/gaussdb-tools/chreplication/operator/internal/controller"
+)
+
+func main() {
+	var (
+		metricsAddr, probeAddr string
+		leaderElect            bool
+		rateLimit              float64
+		resync, poll           time.Duration
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address of the metrics endpoint (0: off)")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	flag.BoolVar(&leaderElect, "leader-elect", true, "run one active manager, elected on a Lease")
+	flag.Float64Var(&rateLimit, "rate-limit", 0, "requests a second to each place (endpoint, project, credentials), shared by every worker; 0: none (a 429 slows the client down in any case)")
+	flag.DurationVar(&resync, "resync-interval", controller.DefaultResync, "drift resync interval of a resource without the resync annotation (a tenth more at random)")
+	flag.DurationVar(&poll, "poll-interval", time.Second, "shortest time before a look at a running job")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
+
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		log.Error(err, "scheme")
+		os.Exit(1)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		log.Error(err, "scheme")
+		os.Exit(1)
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress: probeAddr,
+		LeaderElection:         leaderElect,
+		LeaderElectionID:       "chreplication-operator.gaussdb-tools.github.io",
+	})
+	if err != nil {
+		log.Error(err, "the manager cannot start")
+		os.Exit(1)
+	}
+	var clientOpts []chreplication.Option
+	if rateLimit > 0 {
+		clientOpts = append(clientOpts, chreplication.WithRateLimit(rateLimit, 1))
+	}
+	clientOpts = append(clientOpts, chreplication.WithUserAgent("chreplication-operator/"+chreplication.Version))
+	r := &controller.Reconciler{
+		Client:       mgr.GetClient(),
+		SecretReader: mgr.GetAPIReader(),
+		Places: &controller.Places{
+			Endpoint:  os.Getenv("HUAWEICLOUD_SDK_ENDPOINT"),
+			Region:    os.Getenv(auth.EnvRegion),
+			ProjectID: os.Getenv(auth.EnvProjectID),
+			Env:       os.Getenv,
+			Options:   clientOpts,
+		},
+		Recorder: mgr.GetEventRecorder("chreplication-operator"),
+		Resync:   resync,
+		Poll:     poll,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		log.Error(err, "the controller cannot start")
+		os.Exit(1)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "healthz")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "readyz")
+		os.Exit(1)
+	}
+	log.Info("starting the manager", "leader-elect", leaderElect, "rate-limit", rateLimit, "resync-interval", resync)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "the manager stopped")
+		os.Exit(1)
+	}
+}
