@@ -21,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/gaussdb-tools/chreplication"
@@ -89,6 +90,12 @@ func main() {
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		log.Error(err, "the controller cannot start")
+		os.Exit(1)
+	}
+	// The exporter's replication gauges for the resources the manager
+	// keeps, beside controller-runtime's own metrics.
+	if err := metrics.Registry.Register(controller.StatusCollector{Reader: mgr.GetClient()}); err != nil {
+		log.Error(err, "metrics")
 		os.Exit(1)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -79,6 +79,8 @@ type Reconciler struct {
 	// Poll is the shortest time before a look at a running job (1 s when
 	// 0); the look is requeued at the job's predicted end.
 	Poll time.Duration
+	// StepTimeout bounds one step's calls to the service (30 s when 0).
+	StepTimeout time.Duration
 
 	busy sync.Map // instance ID → struct{}: one operation per instance at a time
 }
@@ -118,6 +120,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		_ = r.Status().Update(ctx, &res)
 		return ctrl.Result{}, err // backoff
 	}
+	// A worker never waits long for the service: a busy instance or the
+	// gateway's throttle ridden out longer than this ends the step, which
+	// is requeued.
+	ctx, cancel := context.WithTimeout(ctx, r.stepTimeout())
+	defer cancel()
 	if !res.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, c, &res)
 	}
@@ -153,9 +160,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, c *chreplication.Clien
 		r.set(res, ConditionReady, metav1.ConditionFalse, ReasonSourceConflict, "the database has a task of another source: nothing was sent")
 		r.event(res, corev1.EventTypeWarning, ReasonSourceConflict, err.Error())
 		return ctrl.Result{RequeueAfter: r.resync(res)}, nil
-	case chreplication.IsThrottled(err) || errors.Is(err, chreplication.ErrNotStarted):
+	case chreplication.IsThrottled(err) || errors.Is(err, chreplication.ErrNotStarted) || chreplication.IsBusy(err):
+		// Nothing was started: the gateway's throttle, or the instance
+		// busy with another operation. Requeued, not retried here.
 		r.set(res, ConditionSynced, metav1.ConditionFalse, ReasonThrottled, err.Error())
-		return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
+		return ctrl.Result{RequeueAfter: r.stepTimeout()}, nil
 	case err != nil:
 		r.set(res, ConditionSynced, metav1.ConditionFalse, ReasonError, err.Error())
 		return ctrl.Result{}, err // backoff
@@ -172,6 +181,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, c *chreplication.Clien
 		r.event(res, corev1.EventTypeNormal, ReasonAdopted, "the task of database "+db+" existed with this source: adopted")
 	}
 	switch {
+	case t.Status == chreplication.ReplicationAbnormal && readyReason(res) == ReasonJobFailed:
+		// The task this resource's job left abnormal: the job's failure,
+		// with the service's reason, stays the condition.
+		r.set(res, ConditionSynced, metav1.ConditionTrue, ReasonAbnormal, "left alone")
+		return ctrl.Result{RequeueAfter: r.resync(res)}, nil
 	case t.Status == chreplication.ReplicationAbnormal:
 		r.set(res, ConditionReady, metav1.ConditionFalse, ReasonAbnormal, fmt.Sprintf("the service shows the task abnormal (stage %q, catch-up %q): left alone", t.Stage, t.CatchupStage))
 		r.set(res, ConditionSynced, metav1.ConditionTrue, ReasonAbnormal, "left alone")
@@ -331,6 +345,15 @@ func clip(s string) string {
 		return s[:1000] + "..."
 	}
 	return s
+}
+
+// StepTimeout bounds one reconcile step's calls to the service (30 s
+// when 0).
+func (r *Reconciler) stepTimeout() time.Duration {
+	if r.StepTimeout > 0 {
+		return r.StepTimeout
+	}
+	return 30 * time.Second
 }
 
 func (r *Reconciler) poll() time.Duration {

@@ -2,16 +2,24 @@ package controller_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,8 +52,15 @@ const (
 // env is one API server, one fake of the service and one manager running
 // the reconciler, for a test.
 type env struct {
-	c   client.Client
-	srv *fake.Server
+	c      client.Client
+	srv    *fake.Server
+	te     *envtest.Environment
+	mgrCfg *rest.Config
+	scheme *runtime.Scheme
+	token  bool
+	stop   func() // stops the first manager
+	// opts are given to every client the managers make.
+	opts []chreplication.Option
 }
 
 var skipNameValidation = true
@@ -54,7 +69,7 @@ var skipNameValidation = true
 // into ../.bin) with the CRD, a fake of the service, and a manager with the
 // reconciler; without the binaries the test skips, naming make test,
 // unless CHREPLICATION_REQUIRE_TOOLS is set (make test sets it).
-func start(t *testing.T, managerToken bool) *env {
+func start(t *testing.T, managerToken bool, opts ...fake.Option) *env {
 	t.Helper()
 	assets, err := filepath.Abs(filepath.Join("..", "..", "..", ".bin"))
 	require.NoError(t, err)
@@ -78,26 +93,54 @@ func start(t *testing.T, managerToken bool) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = e.Stop() })
 
-	srv, err := fake.NewServer(fake.WithJobDuration(300*time.Millisecond), fake.WithJobVisibilityDelay(0), fake.WithOneOperationPerInstance())
+	if len(opts) == 0 {
+		opts = []fake.Option{fake.WithJobDuration(300 * time.Millisecond), fake.WithJobVisibilityDelay(0), fake.WithOneOperationPerInstance()}
+	}
+	return startWith(t, e, cfg, scheme, managerToken, opts...)
+}
+
+// startWith is start with the fake's options.
+func startWith(t *testing.T, e *envtest.Environment, cfg *rest.Config, scheme *runtime.Scheme, managerToken bool, opts ...fake.Option) *env {
+	t.Helper()
+	srv, err := fake.NewServer(opts...)
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 
 	// The manager runs as a user with config/rbac/role.yaml only: the
 	// tests fail if the role lacks what the controller needs.
 	mgrCfg := leastPrivilege(t, e, cfg, scheme)
-	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
-		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	require.NoError(t, err)
+	en := &env{c: c, srv: srv, te: e, mgrCfg: mgrCfg, scheme: scheme, token: managerToken}
+	en.stop = en.manager(t, nil)
+	return en
+}
+
+// manager starts a manager with the reconciler; counted, when not nil,
+// counts the requests its clients send. It returns the function that stops
+// it (also called when the test ends).
+func (en *env) manager(t *testing.T, counted *atomic.Int64) func() {
+	t.Helper()
+	mgr, err := ctrl.NewManager(en.mgrCfg, ctrl.Options{
+		Scheme: en.scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		LeaderElection: true, LeaderElectionID: "chreplication-operator", LeaderElectionNamespace: "default",
-		// One process runs a manager per test.
+		LeaseDuration: ptr(4 * time.Second), RenewDeadline: ptr(2 * time.Second), RetryPeriod: ptr(500 * time.Millisecond),
+		LeaderElectionReleaseOnCancel: true,
+		// One process runs several managers.
 		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
 	})
 	require.NoError(t, err)
+	srv := en.srv
+	opts := append([]chreplication.Option(nil), en.opts...)
+	if counted != nil {
+		opts = append(opts, chreplication.WithHTTPClient(&http.Client{Transport: countingTransport{n: counted, next: http.DefaultTransport}}))
+	}
 	r := &controller.Reconciler{
 		Client:       mgr.GetClient(),
 		SecretReader: mgr.GetAPIReader(),
-		Places: &controller.Places{Endpoint: srv.URL(), ProjectID: srv.ProjectID(),
+		Places: &controller.Places{Endpoint: srv.URL(), ProjectID: srv.ProjectID(), Options: opts,
 			Env: func(name string) string {
-				if name == auth.EnvAuthToken && managerToken {
+				if name == auth.EnvAuthToken && en.token {
 					return srv.Token()
 				}
 				return ""
@@ -110,10 +153,23 @@ func start(t *testing.T, managerToken bool) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	require.NoError(t, err)
-	return &env{c: c, srv: srv}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// countingTransport counts the requests it sends.
+type countingTransport struct {
+	n    *atomic.Int64
+	next http.RoundTripper
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
 }
 
 func replication(name, db string) *v1alpha1.ClickHouseReplication {
@@ -323,4 +379,192 @@ func leastPrivilege(t *testing.T, e *envtest.Environment, admin *rest.Config, sc
 	var secrets corev1.SecretList
 	assert.True(t, apierrors.IsForbidden(limited.List(ctx, &secrets)), "the role may not list Secrets")
 	return u.Config()
+}
+
+// TestFailedJobBacksOff: a create whose job fails makes Ready False with
+// reason JobFailed and the service's reason; the abnormal task it leaves is
+// not created again in a hot loop (the requests over 3 s are few).
+func TestFailedJobBacksOff(t *testing.T) {
+	e := start(t, true)
+	ctx := context.Background()
+	e.srv.FailNextJob("source binlog is disabled")
+	require.NoError(t, e.c.Create(ctx, replication("shop", "shop")))
+	cur := e.eventually(t, "shop", "JobFailed", func(r *v1alpha1.ClickHouseReplication) bool {
+		c := meta.FindStatusCondition(r.Status.Conditions, controller.ConditionReady)
+		s := meta.FindStatusCondition(r.Status.Conditions, controller.ConditionSynced)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == controller.ReasonJobFailed && s != nil && s.Reason == controller.ReasonAbnormal
+	})
+	assert.Contains(t, meta.FindStatusCondition(cur.Status.Conditions, controller.ConditionReady).Message, "source binlog is disabled", "the service's reason")
+	assert.Equal(t, "abnormal", cur.Status.Status)
+	before := len(e.srv.Requests())
+	time.Sleep(3 * time.Second)
+	after := len(e.srv.Requests())
+	assert.LessOrEqual(t, after-before, 10, "no hot loop: %d requests in 3 s", after-before)
+	assert.Equal(t, 1, writes(e.srv, opCreate), "the failed task is not created again")
+	var events eventsv1.EventList
+	require.NoError(t, e.c.List(ctx, &events, client.InNamespace("default")))
+	reasons := map[string]bool{}
+	for _, ev := range events.Items {
+		reasons[ev.Reason] = true
+		if ev.Reason == controller.ReasonJobFailed {
+			assert.Contains(t, ev.Note, "source binlog is disabled", "the service's reason")
+		}
+	}
+	assert.True(t, reasons[controller.ReasonJobFailed], "an event for the failure: %v", reasons)
+}
+
+// TestOnlyTheLeaderSends: with two managers, only the one elected sends
+// requests; when it stops, the other takes over.
+func TestOnlyTheLeaderSends(t *testing.T) {
+	e := start(t, true)
+	e.stop() // the default manager: replaced by two counted ones
+	var first, second atomic.Int64
+	stopFirst := e.manager(t, &first)
+	ctx := context.Background()
+	require.NoError(t, e.c.Create(ctx, replication("shop", "shop")))
+	e.eventually(t, "shop", "Ready", ready(controller.ReasonUpToDate))
+	e.manager(t, &second)
+	require.NoError(t, e.c.Create(ctx, replication("sales", "sales")))
+	e.eventually(t, "sales", "Ready", ready(controller.ReasonUpToDate))
+	assert.Positive(t, first.Load())
+	assert.Zero(t, second.Load(), "the manager that is not the leader sends nothing")
+
+	stopFirst()
+	require.NoError(t, e.c.Create(ctx, replication("stock", "stock")))
+	e.eventually(t, "stock", "Ready, by the new leader", ready(controller.ReasonUpToDate))
+	assert.Positive(t, second.Load())
+}
+
+// TestCrashWhileJobsRun: the manager stops while the create jobs run; a
+// new one finds the tasks being created and follows them: one task, one
+// create per database.
+func TestCrashWhileJobsRun(t *testing.T) {
+	e := start(t, true, fake.WithJobMode(fake.JobsManual), fake.WithJobVisibilityDelay(0))
+	ctx := context.Background()
+	dbs := []string{"a", "b", "c"}
+	for i, db := range dbs {
+		r := replication(db, db)
+		r.Spec.InstanceID = []string{instance, "0f1e2d3c4b5a49788796a5b4c3d2e1f0in16", "8a7b1d1e0e6e4f8c9b0f2a3c4d5e6f70in16"}[i]
+		require.NoError(t, e.c.Create(ctx, r))
+	}
+	deadline := time.Now().Add(time.Minute)
+	for writes(e.srv, opCreate) < len(dbs) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Equal(t, len(dbs), writes(e.srv, opCreate))
+	e.stop() // a crash while every job runs
+	e.manager(t, nil)
+	e.srv.FinishJobs()
+	for _, db := range dbs {
+		e.eventually(t, db, "Ready", func(r *v1alpha1.ClickHouseReplication) bool {
+			return ready(controller.ReasonUpToDate)(r) || ready(controller.ReasonAdopted)(r)
+		})
+	}
+	assert.Equal(t, len(dbs), writes(e.srv, opCreate), "one create per database")
+}
+
+// TestManifestsApply: config/'s manifests (the CRD, the RBAC, the
+// manager's namespace and Deployment) are accepted by the API server; a
+// resource cannot name a Secret of another namespace (only a name, in its
+// own).
+func TestManifestsApply(t *testing.T) {
+	e := start(t, false)
+	ctx := context.Background()
+	for _, f := range []string{"rbac/service_account.yaml", "rbac/role_binding.yaml", "manager/manager.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "config", f))
+		require.NoError(t, err)
+		for _, doc := range strings.Split(string(raw), "\n---\n") {
+			var u unstructured.Unstructured
+			require.NoError(t, yaml.Unmarshal([]byte(doc), &u.Object), f)
+			if u.GetKind() == "ServiceAccount" || u.GetKind() == "Deployment" {
+				// The namespace comes first in manager.yaml; the service
+				// account's file is applied before it here.
+				_ = e.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: u.GetNamespace()}})
+			}
+			err := e.c.Create(ctx, &u)
+			if apierrors.IsAlreadyExists(err) {
+				continue
+			}
+			require.NoError(t, err, "%s: %s %s", f, u.GetKind(), u.GetName())
+		}
+	}
+	var dep appsv1.Deployment
+	require.NoError(t, e.c.Get(ctx, client.ObjectKey{Namespace: "chreplication-system", Name: "chreplication-operator"}, &dep))
+	sc := dep.Spec.Template.Spec.Containers[0].SecurityContext
+	require.NotNil(t, sc)
+	assert.True(t, *sc.ReadOnlyRootFilesystem)
+	assert.True(t, *dep.Spec.Template.Spec.SecurityContext.RunAsNonRoot)
+
+	// A Secret of another namespace is out of reach: the reference is a
+	// name, looked up in the resource's namespace.
+	require.NoError(t, e.c.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "huaweicloud", Namespace: "chreplication-system"},
+		Data:       map[string][]byte{auth.EnvAuthToken: []byte(e.srv.Token())},
+	}))
+	r := replication("elsewhere", "shop")
+	r.Spec.CredentialsSecretRef = &corev1.LocalObjectReference{Name: "huaweicloud"}
+	require.NoError(t, e.c.Create(ctx, r))
+	cur := e.eventually(t, "elsewhere", "an error", func(r *v1alpha1.ClickHouseReplication) bool {
+		c := meta.FindStatusCondition(r.Status.Conditions, controller.ConditionSynced)
+		return c != nil && c.Reason == controller.ReasonError
+	})
+	assert.Contains(t, meta.FindStatusCondition(cur.Status.Conditions, controller.ConditionSynced).Message, `"huaweicloud" of namespace "default"`)
+	assert.Zero(t, len(e.srv.Requests()), "nothing was sent")
+}
+
+// TestFleet: 100 resources over 10 instances behind the fake's gateway of
+// 10 requests a second, the manager's budget 10 a second (--rate-limit):
+// all Ready, each database created exactly once, at most 10% throttled.
+func TestFleet(t *testing.T) {
+	e := start(t, true)
+	e.stop()
+	e.srv.SetRateLimit(10)
+	e.opts = []chreplication.Option{chreplication.WithRateLimit(10, 1)}
+	e.manager(t, nil)
+	ctx := context.Background()
+	var names []string
+	for i := range 10 {
+		inst := fmt.Sprintf("fleet%04din16", i)
+		for d := range 10 {
+			name := fmt.Sprintf("fleet-%d-%d", i, d)
+			r := replication(name, fmt.Sprintf("db%d", d))
+			r.Spec.InstanceID = inst
+			require.NoError(t, e.c.Create(ctx, r))
+			names = append(names, name)
+		}
+		require.NoError(t, e.srv.SetSourceDatabases(inst, "db0", "db1", "db2", "db3", "db4", "db5", "db6", "db7", "db8", "db9"))
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var list v1alpha1.ClickHouseReplicationList
+		require.NoError(t, e.c.List(ctx, &list))
+		done := 0
+		for i := range list.Items {
+			if ready(controller.ReasonUpToDate)(&list.Items[i]) {
+				done++
+			}
+		}
+		if done == len(names) {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "%d of %d Ready after 5 minutes", done, len(names))
+		time.Sleep(time.Second)
+	}
+	created := map[string]int{}
+	throttled, all := 0, 0
+	for _, r := range e.srv.Requests() {
+		all++
+		if r.Throttled {
+			throttled++
+		}
+		if r.Operation == opCreate && r.Status == 200 {
+			created[r.Path+string(r.Body)]++
+		}
+	}
+	assert.Len(t, created, 100, "each database created")
+	for k, n := range created {
+		assert.Equal(t, 1, n, "%s created once", k)
+	}
+	assert.LessOrEqual(t, float64(throttled), 0.1*float64(all), "%d of %d requests throttled", throttled, all)
+	t.Logf("fleet: %d requests, %d throttled", all, throttled)
 }
