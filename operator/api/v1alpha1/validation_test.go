@@ -2,7 +2,6 @@ package v1alpha1_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,38 +12,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/gaussdb-tools/chreplication"
 	v1alpha1 "github.com/gaussdb-tools/chreplication/operator/api/v1alpha1"
+	"github.com/gaussdb-tools/chreplication/operator/internal/envtestutil"
 )
 
-// apiServer starts a real kube-apiserver and etcd (make envtest-bins builds
-// them into ../.bin) with the CRD installed, and returns a client. Without
-// the binaries the test skips, naming make test, unless
-// CHREPLICATION_REQUIRE_TOOLS is set (make test sets it).
+// apiServer starts a real kube-apiserver and etcd with the CRD installed
+// (envtestutil.Start) and returns a client.
 func apiServer(t *testing.T) client.Client {
 	t.Helper()
-	assets, err := filepath.Abs(filepath.Join("..", "..", "..", ".bin"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); err != nil {
-		msg := "kube-apiserver is not in " + assets + ": `make test` (or `make envtest-bins`) builds it and runs this test"
-		if os.Getenv("CHREPLICATION_REQUIRE_TOOLS") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 	scheme := runtime.NewScheme()
 	require.NoError(t, v1alpha1.AddToScheme(scheme))
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assets,
-		Scheme:                scheme,
-	}
-	cfg, err := env.Start()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = env.Stop() })
+	_, cfg := envtestutil.Start(t, scheme, filepath.Join("..", ".."))
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	require.NoError(t, err)
 	return c

@@ -38,6 +38,7 @@ import (
 	"github.com/gaussdb-tools/chreplication/fake"
 	v1alpha1 "github.com/gaussdb-tools/chreplication/operator/api/v1alpha1"
 	"github.com/gaussdb-tools/chreplication/operator/internal/controller"
+	"github.com/gaussdb-tools/chreplication/operator/internal/envtestutil"
 )
 
 const (
@@ -71,28 +72,10 @@ var skipNameValidation = true
 // unless CHREPLICATION_REQUIRE_TOOLS is set (make test sets it).
 func start(t *testing.T, managerToken bool, opts ...fake.Option) *env {
 	t.Helper()
-	assets, err := filepath.Abs(filepath.Join("..", "..", "..", ".bin"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); err != nil {
-		msg := "kube-apiserver is not in " + assets + ": `make test` (or `make envtest-bins`) builds it and runs this test"
-		if os.Getenv("CHREPLICATION_REQUIRE_TOOLS") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 	scheme := runtime.NewScheme()
 	require.NoError(t, clientgoscheme.AddToScheme(scheme))
 	require.NoError(t, v1alpha1.AddToScheme(scheme))
-	e := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assets,
-		Scheme:                scheme,
-	}
-	cfg, err := e.Start()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = e.Stop() })
-
+	e, cfg := envtestutil.Start(t, scheme, filepath.Join("..", ".."))
 	if len(opts) == 0 {
 		opts = []fake.Option{fake.WithJobDuration(300 * time.Millisecond), fake.WithJobVisibilityDelay(0), fake.WithOneOperationPerInstance()}
 	}
