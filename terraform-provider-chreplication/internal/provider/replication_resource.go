@@ -428,18 +428,22 @@ func (op operation) fail(diags *diag.Diagnostics, summary string, err error, hin
 // answer that may have been lost is settled on the list by the next call
 // (which looks before it sends), for as long as ctx allows, as apply does.
 func ensureCreated(ctx context.Context, c *chreplication.Client, instance string, req chreplication.CreateReplicationRequest, opts []chreplication.EnsureOption) (chreplication.EnsureResult, error) {
-	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
-		res, err := c.EnsureReplication(ctx, instance, req, opts...)
-		if !errors.Is(err, chreplication.ErrOutcomeUnknown) || pause(ctx, delay) != nil {
-			return res, err
-		}
-	}
+	return untilKnown(ctx, func() (chreplication.EnsureResult, error) { return c.EnsureReplication(ctx, instance, req, opts...) })
 }
 
 // ensureDeleted is ensureCreated's counterpart for EnsureReplicationAbsent.
 func ensureDeleted(ctx context.Context, c *chreplication.Client, instance, db string, opts []chreplication.EnsureOption) (chreplication.EnsureAbsentResult, error) {
+	return untilKnown(ctx, func() (chreplication.EnsureAbsentResult, error) {
+		return c.EnsureReplicationAbsent(ctx, instance, db, opts...)
+	})
+}
+
+// untilKnown calls ensure again, after a pause doubling from 1 s to 30 s,
+// while its error wraps ErrOutcomeUnknown and ctx allows; calling an
+// Ensure method again is safe after any error.
+func untilKnown[T any](ctx context.Context, ensure func() (T, error)) (T, error) {
 	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
-		res, err := c.EnsureReplicationAbsent(ctx, instance, db, opts...)
+		res, err := ensure()
 		if !errors.Is(err, chreplication.ErrOutcomeUnknown) || pause(ctx, delay) != nil {
 			return res, err
 		}
