@@ -107,12 +107,11 @@ func BenchmarkFleet(b *testing.B) {
 
 func runFleet(b *testing.B, f fleet) {
 	b.Helper()
-	const token = "fleet-token-0123456789"
 	throttle := fake.WithRateLimit(f.rate)
 	if f.gateway.Limit > 0 {
 		throttle = fake.WithGateway(f.gateway)
 	}
-	srv, err := fake.NewServer(fake.WithToken(token), throttle,
+	srv, err := fake.NewServer(fake.WithToken(fleetToken), throttle,
 		fake.WithJobDuration(f.job), fake.WithJobVisibilityDelay(f.visibility),
 		fake.WithOneOperationPerInstance(), fake.WithRequestLogSize(1<<20))
 	if err != nil {
@@ -137,15 +136,9 @@ func runFleet(b *testing.B, f fleet) {
 		b.Fatal(err)
 	}
 	a, err := reconcile.New(reconcile.Options{
-		Endpoint:  srv.URL(),
-		ProjectID: srv.ProjectID(),
-		Client: func(endpoint, projectID string) (*chreplication.Client, error) {
-			opts := []chreplication.Option{chreplication.WithProjectID(projectID), chreplication.WithAuth(auth.StaticToken(token))}
-			if !f.noBudget {
-				opts = append(opts, chreplication.WithRateLimit(float64(f.rate), 1))
-			}
-			return chreplication.NewClient(endpoint, opts...)
-		},
+		Endpoint:     srv.URL(),
+		ProjectID:    srv.ProjectID(),
+		Client:       f.clients,
 		Parallel:     f.instances,
 		PollInterval: f.job / 4,
 	})
@@ -155,13 +148,7 @@ func runFleet(b *testing.B, f fleet) {
 	ctx, cancel := context.WithTimeout(b.Context(), 20*time.Minute)
 	defer cancel()
 
-	began := time.Now()
-	plan, err := a.Plan(ctx, decl)
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := a.Apply(ctx, plan)
-	took := time.Since(began)
+	out, took := planAndApply(ctx, b, a, decl)
 
 	failed := 0
 	for _, ch := range out {
@@ -259,24 +246,14 @@ func noop(ctx context.Context, b *testing.B, f fleet, srv *fake.Server, base *re
 	if skip {
 		var err error
 		a, err = reconcile.New(reconcile.Options{
-			Endpoint: srv.URL(), ProjectID: srv.ProjectID(), Parallel: f.instances, SkipSourceCheck: true,
-			Client: func(endpoint, projectID string) (*chreplication.Client, error) {
-				return chreplication.NewClient(endpoint, chreplication.WithProjectID(projectID),
-					chreplication.WithAuth(auth.StaticToken("fleet-token-0123456789")), chreplication.WithRateLimit(float64(f.rate), 1))
-			},
+			Endpoint: srv.URL(), ProjectID: srv.ProjectID(), Parallel: f.instances, SkipSourceCheck: true, Client: f.clients,
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
 	srv.ResetRequests()
-	began := time.Now()
-	plan, err := a.Plan(ctx, decl)
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := a.Apply(ctx, plan)
-	took := time.Since(began)
+	out, took := planAndApply(ctx, b, a, decl)
 	unchanged := 0
 	for _, ch := range out {
 		if ch.Action == reconcile.ActionNone && ch.Result == reconcile.ResultDone {
@@ -306,4 +283,29 @@ func noop(ctx context.Context, b *testing.B, f fleet, srv *fake.Server, base *re
 		f, what, unchanged, tasks, requests, wantRequests, map[bool]string{false: " and a configuration per task", true: ""}[skip],
 		writes, throttled, took.Round(100*time.Millisecond), floor.Round(100*time.Millisecond), ratio,
 		verdict(ratio <= fleetMaxFloorRatio), verdict(unchanged == tasks && writes == 0 && requests == wantRequests+throttled && float64(throttled) <= fleetMaxThrottledShare*float64(requests)))
+}
+
+// fleetToken is the fake's token in every run.
+const fleetToken = "fleet-token-0123456789"
+
+// clients is the Applier's ClientFunc of a run: the fake's token and, unless
+// noBudget, a budget of the gateway's rate.
+func (f fleet) clients(endpoint, projectID string) (*chreplication.Client, error) {
+	opts := []chreplication.Option{chreplication.WithProjectID(projectID), chreplication.WithAuth(auth.StaticToken(fleetToken))}
+	if !f.noBudget {
+		opts = append(opts, chreplication.WithRateLimit(float64(f.rate), 1))
+	}
+	return chreplication.NewClient(endpoint, opts...)
+}
+
+// planAndApply plans and applies decl and returns the changes and the time
+// both took.
+func planAndApply(ctx context.Context, b *testing.B, a *reconcile.Applier, decl *reconcile.Declaration) ([]reconcile.Change, time.Duration) {
+	b.Helper()
+	began := time.Now()
+	plan, err := a.Plan(ctx, decl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a.Apply(ctx, plan), time.Since(began)
 }
