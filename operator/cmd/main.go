@@ -35,6 +35,7 @@ func main() {
 		metricsAddr, probeAddr string
 		leaderElect            bool
 		rateLimit              float64
+		workers                int
 		resync, poll           time.Duration
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address of the metrics endpoint (0: off)")
@@ -42,7 +43,8 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", true, "run one active manager, elected on a Lease")
 	flag.Float64Var(&rateLimit, "rate-limit", 0, "requests a second to each place (endpoint, project, credentials), shared by every worker; 0: none (a 429 slows the client down in any case)")
 	flag.DurationVar(&resync, "resync-interval", controller.DefaultResync, "drift resync interval of a resource without the resync annotation (a tenth more at random)")
-	flag.DurationVar(&poll, "poll-interval", time.Second, "shortest time before a look at a running job")
+	flag.DurationVar(&poll, "poll-interval", time.Second, "shortest time between two looks at a running job (the looks aim just after the end its progress predicts)")
+	flag.IntVar(&workers, "max-concurrent-reconciles", 8, "resources reconciled at once (one step at a time per instance)")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -87,6 +89,8 @@ func main() {
 		Recorder: mgr.GetEventRecorder("chreplication-operator"),
 		Resync:   resync,
 		Poll:     poll,
+
+		MaxConcurrentReconciles: workers,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		log.Error(err, "the controller cannot start")

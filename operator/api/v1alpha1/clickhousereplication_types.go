@@ -132,15 +132,16 @@ type ClickHouseReplicationStatus struct {
 	// +optional
 	Percentage int32 `json:"percentage,omitempty"`
 	// JobID is the last job the controller started; JobEnded when it
-	// ended.
+	// ended (to the microsecond: the controller compares it with
+	// LastSyncTime).
 	// +optional
 	JobID string `json:"jobID,omitempty"`
 	// +optional
-	JobEnded *metav1.Time `json:"jobEnded,omitempty"`
-	// LastSyncTime is when the controller last compared the service with
-	// the spec.
+	JobEnded *metav1.MicroTime `json:"jobEnded,omitempty"`
+	// LastSyncTime is when the service's state shown here was read: when
+	// the list it comes from was sent.
 	// +optional
-	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	LastSyncTime *metav1.MicroTime `json:"lastSyncTime,omitempty"`
 }
 
 // ClickHouseReplication is one database of a GaussDB(for MySQL) instance

@@ -18,7 +18,7 @@ import (
 // Without the binaries the test skips, naming make test, unless
 // CHREPLICATION_REQUIRE_TOOLS is set (make test sets it): CI never skips
 // it silently.
-func Start(t *testing.T, scheme *runtime.Scheme, toOperator string) (*envtest.Environment, *rest.Config) {
+func Start(t testing.TB, scheme *runtime.Scheme, toOperator string) (*envtest.Environment, *rest.Config) {
 	t.Helper()
 	assets, err := filepath.Abs(filepath.Join(toOperator, "..", ".bin"))
 	if err != nil {
