@@ -124,11 +124,15 @@ deps-check:
 spec-check:
 	bash tools/spec/check.sh
 
-## bench: bench-interop, bench-fleet, then the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
-bench: bench-interop bench-fleet bench-exporter
+## bench: bench-interop, bench-fleet, bench-exporter, bench-operator, then the performance benchmarks, their ratios to a hand-written baseline and the budgets (BENCHMARKS.md).
+bench: bench-interop bench-fleet bench-exporter bench-operator
 	$(GO) run ./bench/cmd/benchratio -rounds 10 -benchtime 300ms -raw bench.out
 
-.PHONY: bench-fleet bench-exporter
+.PHONY: bench-fleet bench-exporter bench-operator
+
+## bench-operator: 500 ClickHouseReplication resources over 50 instances on a real API server, the fake's gateway at 20/s: time to all Ready against the fleet floor (about 1.5 minutes); prints PASS/MISS per budget.
+bench-operator: envtest-bins
+	cd operator && CHREPLICATION_REQUIRE_TOOLS=1 $(GO) test -run '^$$' -bench '^BenchmarkOperatorFleet$$' -benchtime 1x -timeout 30m ./internal/controller/
 
 ## bench-exporter: the exporter's refresh schedule under 20 concurrent scrapers (oldest refresh as a ratio to the interval).
 bench-exporter:
