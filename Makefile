@@ -109,7 +109,7 @@ check-generated: generate
 		git status --porcelain -- generated fake; git diff --stat -- generated fake; exit 1; fi
 
 ## deps-check: a program importing only the client packages must not link kin-openapi, testify,
-## the CLI's cobra or the exporter's client_golang.
+## the CLI's cobra, the exporter's client_golang, or OpenTelemetry's SDK and exporters (the API only).
 ## tidy-check: every module's go.mod and go.sum are as go mod tidy leaves them (a module that needs
 ## tidying fails later, and less clearly, in go vet).
 MODULES := . interop terraform-provider-chreplication operator
@@ -117,7 +117,7 @@ tidy-check:
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy -diff) || { echo "$$m: go.mod or go.sum needs 'go mod tidy' (the diff is above)"; exit 1; }; done
 
 deps-check:
-	@bad=$$($(GO) list -deps . ./generated ./auth | grep -E 'kin-openapi|testify|goleak|spf13/cobra|spf13/pflag|prometheus/client_golang' || true); \
+	@bad=$$($(GO) list -deps . ./generated ./auth | grep -E 'kin-openapi|testify|goleak|spf13/cobra|spf13/pflag|prometheus/client_golang|go.opentelemetry.io/otel/sdk|go.opentelemetry.io/otel/exporters|go.opentelemetry.io/proto|google.golang.org/grpc' || true); \
 	if [ -n "$$bad" ]; then echo "client packages link test or validation code:"; echo "$$bad"; exit 1; fi
 
 ## spec-check: lint the spec, type-check a TypeScript client, detect breaking changes.

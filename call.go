@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // operation describes one API operation to the transport: its name (the
@@ -73,7 +75,7 @@ type json200[T any] interface{ GetJSON200() *T }
 // is decoded into the same generated model.
 func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
 	send func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error),
-) (*T, *reply, error) {
+) (v *T, a *reply, err error) {
 	if c.timeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -81,11 +83,31 @@ func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
 			defer cancel()
 		}
 	}
+	if t := c.tel; t != nil {
+		began := time.Now()
+		var span trace.Span
+		ctx, span = t.startCall(ctx, op)
+		var body []byte
+		defer func() { t.endCall(ctx, span, op, began, err, body) }()
+		v, a, err = runOnce(c, ctx, op, send, parse, &body)
+		return v, a, err
+	}
+	return runOnce(c, ctx, op, send, parse, nil)
+}
+
+// runOnce is run without the telemetry; body, when not nil, is set to the
+// answer's body.
+func runOnce[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
+	send func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error), bodyOut *[]byte,
+) (*T, *reply, error) {
 	resp, err := send(context.WithValue(ctx, operationKey{}, op))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer resp.Body.Close() // read in full by the doer: closing frees nothing
+	if bodyOut != nil {
+		*bodyOut = bodyOf(resp)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, nil, apiErrorOf(op, resp)
 	}
@@ -194,15 +216,22 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	r := req
 	for n := 1; ; n++ {
 		admitted, err := c.budget.wait(ctx, due, func(d time.Duration) {
-			c.emit(Event{Kind: EventRateWait, Operation: op.name, JobID: jobOf(ctx), Attempt: n, Delay: d, Elapsed: time.Since(start)})
+			c.emit(ctx, Event{Kind: EventRateWait, Operation: op.name, JobID: jobOf(ctx), Attempt: n, Delay: d, Elapsed: time.Since(start)})
 		})
 		if err != nil {
 			return giveUp(ctx, op, r, prev, prevErr, notStarted(acted, err))
 		}
 		sent := time.Now()
-		resp, err := c.http.Do(r) //nolint:bodyclose // read closes it
+		send, span := r, trace.Span(nil)
+		if c.tel != nil {
+			send, span = c.tel.startAttempt(ctx, r, op, n)
+		}
+		resp, err := c.http.Do(send) //nolint:bodyclose // read closes it
 		if err == nil {
 			err = c.read(resp)
+		}
+		if c.tel != nil {
+			c.tel.endAttempt(ctx, span, op, resp, err)
 		}
 		took := time.Since(sent)
 		lowered := c.budget.answered(admitted, err == nil && resp.StatusCode == http.StatusTooManyRequests)
@@ -222,6 +251,9 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 				delay := c.retry.delay(n, 0)
 				serr := context.DeadlineExceeded // no time for another attempt
 				if fits(ctx, delay+answerMargin(took)) {
+					if c.tel != nil {
+						c.tel.retried(ctx, n, delay, 0)
+					}
 					serr = sleep(ctx, delay)
 				}
 				if serr == nil {
@@ -282,8 +314,11 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		if !fits(ctx, wait+answerMargin(took)) || ride != 0 && !mayRideOut(ctx, start, wait) {
 			return resp, nil
 		}
+		if ride == 0 && c.tel != nil {
+			c.tel.retried(ctx, n, wait, resp.StatusCode)
+		}
 		if ride != 0 {
-			c.emit(Event{Kind: ride, Operation: op.name, Attempt: attempt, Delay: wait,
+			c.emit(ctx, Event{Kind: ride, Operation: op.name, Attempt: attempt, Delay: wait,
 				Elapsed: time.Since(start), Err: apiErrorOf(op, resp)})
 		}
 		if serr := sleep(ctx, wait); serr != nil {

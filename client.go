@@ -32,6 +32,7 @@ type Client struct {
 	onEvent    func(Event) // WithEventHook; nil: no hook
 	insecure   bool        // WithInsecureHTTP: plain http to any host
 	budget     *budget     // every request passes it (WithRateLimit)
+	tel        *telemetry  // WithTracerProvider, WithMeterProvider; nil: none
 }
 
 // Option configures a Client in NewClient.

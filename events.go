@@ -1,6 +1,7 @@
 package chreplication
 
 import (
+	"context"
 	"strconv"
 	"time"
 )
@@ -77,8 +78,12 @@ func WithEventHook(fn func(Event)) Option {
 	}
 }
 
-// emit passes e to the event hook, if any.
-func (c *Client) emit(e Event) {
+// emit passes e to the event hook, if any, and adds it to the span of the
+// call ctx belongs to when tracing.
+func (c *Client) emit(ctx context.Context, e Event) {
+	if c.tel != nil {
+		c.tel.event(ctx, e)
+	}
 	if c.onEvent != nil {
 		c.onEvent(e)
 	}

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // WaitOption configures WaitJob.
@@ -110,15 +114,30 @@ func (c *Client) WaitJob(ctx context.Context, jobID string, opts ...WaitOption) 
 		return nil, err
 	}
 	cfg := newWaitConfig(opts)
+	var span trace.Span
+	if c.tel != nil && c.tel.tracer != nil {
+		ctx, span = c.tel.tracer.Start(ctx, SpanWaitJob, trace.WithAttributes(attrJobID.String(jobID)))
+	}
 	w := waiter{
 		jobID: jobID,
 		cfg:   cfg,
 		clock: wallClock{},
 		look:  func(ctx context.Context) (*Job, error) { return c.Job(withJob(ctx, jobID), jobID) },
-		emit:  c.emit,
+		emit:  func(e Event) { c.emit(ctx, e) },
 		plan:  newPredictor(cfg),
 	}
-	return w.run(ctx)
+	job, err := w.run(ctx)
+	if span != nil {
+		if job != nil {
+			span.SetAttributes(attribute.String("huaweicloud.gaussdb.job_status", string(job.Status)))
+		}
+		if err != nil {
+			span.SetAttributes(attribute.String("error.type", errorType(err)))
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}
+	return job, err
 }
 
 // clock is the time WaitJob's loop runs on: the wall clock for WaitJob, a

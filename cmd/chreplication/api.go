@@ -427,7 +427,7 @@ func (a *apiFlags) do(ctx context.Context, c *cli, fn func(ctx context.Context, 
 	if c.events == nil {
 		c.events = &eventLines{w: c.stderr, verbose: a.verbose}
 	}
-	client, err := a.client(c.getenv, c.events)
+	client, err := a.client(c.getenv, c.events, c.tel...)
 	// The problems the command noted, with those of the client's flags.
 	if err := c.check(err); err != nil {
 		return err

@@ -294,7 +294,7 @@ func (ap *applyRun) clientFor(endpoint, projectID string) (*chreplication.Client
 	if err != nil {
 		return nil, err
 	}
-	c, err := chreplication.NewClient(endpoint, a.clientOptions(projectID, creds, perSecond, ap.cli.events)...)
+	c, err := chreplication.NewClient(endpoint, append(a.clientOptions(projectID, creds, perSecond, ap.cli.events), ap.cli.tel...)...)
 	var ire *chreplication.InvalidRequestError
 	if errors.As(err, &ire) && ire.Field == "endpoint" {
 		// The file's endpoint (an entry's endpoint or region), not --endpoint.

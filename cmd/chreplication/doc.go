@@ -86,6 +86,17 @@
 // --project-id and --region are passed on to the credentials too: they set
 // the AK/SK signature's X-Project-Id and the IAM token's project and host.
 //
+// Tracing and metrics are exported with OpenTelemetry only when the
+// standard environment asks for them: OTEL_EXPORTER_OTLP_ENDPOINT (or
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)
+// names an OTLP/HTTP collector, OTEL_TRACES_EXPORTER and
+// OTEL_METRICS_EXPORTER are otlp or none, OTEL_EXPORTER_OTLP_HEADERS are
+// sent to the collector (never over plain http to a host that is not
+// loopback), OTEL_SERVICE_NAME names the service (chreplication), and
+// OTEL_SDK_DISABLED=true turns it all off. Each call is a span, parent of
+// its HTTP attempts; the spans and metrics are exported before the command
+// exits.
+//
 // # Output
 //
 // Text output is meant for people. With --output json, stdout carries

@@ -7,11 +7,13 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/gaussdb-tools/chreplication"
+	"github.com/gaussdb-tools/chreplication/internal/otelenv"
 )
 
 // Exit codes of the CLI contract (DESIGN.md).
@@ -42,6 +44,9 @@ type cli struct {
 	stdout io.Writer // a *countingWriter: a failure adds no second JSON document
 	stderr io.Writer
 	events *eventLines // the client's event lines (stderr); made by apiFlags.do
+	// tel are the options that record spans and metrics, when the
+	// OTEL_* environment asks for them to be exported (otelenv).
+	tel []chreplication.Option
 
 	args     []string // the command line, for the checks pflag does not make
 	problems []string // usage problems found so far, reported together by check
@@ -416,6 +421,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := checkSecretFlags(args); err != nil {
 		return c.fail(name, err)
 	}
+	// Tracing and metrics, when the OTEL_* environment asks for them: the
+	// spans and metrics of the command's calls are exported before it
+	// returns.
+	tel, err := otelenv.Setup(ctx, getenv, "chreplication")
+	if err != nil {
+		return c.fail(name, usageErrorf("OpenTelemetry: %s", printable(err.Error())))
+	}
+	c.tel = tel.Options()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(sctx); err != nil {
+			fmt.Fprintf(stderr, "chreplication: exporting traces and metrics: %s\n", printable(firstLine(err.Error())))
+		}
+	}()
 	root := newRoot(c)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -651,6 +671,15 @@ Credentials (never flags), the first way that is set wins:
     [HUAWEICLOUD_SDK_IAM_ENDPOINT overrides the IAM host]
 --project-id and --region are passed on to the credentials too: they set the AK/SK
 signature's X-Project-Id and the IAM token's project and host.
+Tracing and metrics (OpenTelemetry; nothing is exported unless asked):
+  OTEL_EXPORTER_OTLP_ENDPOINT     an OTLP/HTTP collector, such as http://localhost:4318: the spans
+                                  and metrics of the command's calls go there (protocol http/protobuf)
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT   one signal's own URL
+  OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER   otlp or none
+  OTEL_EXPORTER_OTLP_HEADERS      key=value,... for the collector (refused over plain http to a
+                                  host that is not loopback)
+  OTEL_SERVICE_NAME               the service name (default chreplication); OTEL_SDK_DISABLED=true
+                                  turns it all off
 
 Exit codes: 0 success, 1 API or network error, 2 usage error or invalid input (nothing sent),
 3 the waited job ended Failed, 4 a check found a setting that fails,

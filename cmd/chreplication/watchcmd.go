@@ -73,6 +73,7 @@ func reasonOfID(err error) string {
 // leaves out), one client per place. extra options go to every client. A
 // bad file or place is a usage error; nothing is sent.
 func (f *instanceFlags) targets(c *cli, a *apiFlags, extra ...chreplication.Option) ([]monitor.Target, error) {
+	extra = append(extra[:len(extra):len(extra)], c.tel...)
 	if f.path == "" {
 		client, err := a.client(c.getenv, c.events, extra...)
 		if err != nil {
