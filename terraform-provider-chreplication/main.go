@@ -10,9 +10,12 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/gaussdb-tools/chreplication/internal/otelenv"
 	"github.com/gaussdb-tools/chreplication/terraform-provider-chreplication/internal/provider"
 )
 
@@ -22,10 +25,20 @@ var version = "dev"
 func main() {
 	debug := flag.Bool("debug", false, "start the provider for a debugger (prints TF_REATTACH_PROVIDERS)")
 	flag.Parse()
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	// Tracing and metrics of the provider's calls, when the OTEL_*
+	// environment Terraform or OpenTofu runs it in asks for them; what is
+	// left is exported when the plugin stops.
+	tel, err := otelenv.Setup(context.Background(), os.Getenv, "terraform-provider-chreplication")
+	if err != nil {
+		log.Fatal("OpenTelemetry: ", err)
+	}
+	err = providerserver.Serve(context.Background(), provider.NewWith(version, tel.Options()...), providerserver.ServeOpts{
 		Address: provider.Address,
 		Debug:   *debug,
 	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_ = tel.Shutdown(ctx)
+	cancel()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"time"
@@ -26,11 +27,15 @@ import (
 
 	"github.com/gaussdb-tools/chreplication"
 	"github.com/gaussdb-tools/chreplication/auth"
+	"github.com/gaussdb-tools/chreplication/internal/otelenv"
 	v1alpha1 "github.com/gaussdb-tools/chreplication/operator/api/v1alpha1"
 	"github.com/gaussdb-tools/chreplication/operator/internal/controller"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is the manager; it returns the exit code once the manager stops.
+func run() int {
 	var (
 		metricsAddr, probeAddr string
 		leaderElect            bool
@@ -54,11 +59,11 @@ func main() {
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		log.Error(err, "scheme")
-		os.Exit(1)
+		return 1
 	}
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		log.Error(err, "scheme")
-		os.Exit(1)
+		return 1
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
@@ -69,13 +74,22 @@ func main() {
 	})
 	if err != nil {
 		log.Error(err, "the manager cannot start")
-		os.Exit(1)
+		return 1
 	}
-	var clientOpts []chreplication.Option
-	if rateLimit > 0 {
-		clientOpts = append(clientOpts, chreplication.WithRateLimit(rateLimit, 1))
+	// Tracing and metrics of the calls to the service, when the OTEL_*
+	// environment asks for them (OTLP over HTTP); nothing otherwise.
+	ctx := ctrl.SetupSignalHandler()
+	tel, err := otelenv.Setup(ctx, os.Getenv, "chreplication-operator")
+	if err != nil {
+		log.Error(err, "OpenTelemetry")
+		return 1
 	}
-	clientOpts = append(clientOpts, chreplication.WithUserAgent("chreplication-operator/"+chreplication.Version))
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(sctx)
+	}()
+	clientOpts := clientOptions(rateLimit, tel)
 	r := &controller.Reconciler{
 		Client:       mgr.GetClient(),
 		SecretReader: mgr.GetAPIReader(),
@@ -94,25 +108,38 @@ func main() {
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		log.Error(err, "the controller cannot start")
-		os.Exit(1)
+		return 1
 	}
 	// The exporter's replication gauges for the resources the manager
 	// keeps, beside controller-runtime's own metrics.
 	if err := metrics.Registry.Register(controller.StatusCollector{Reader: mgr.GetClient()}); err != nil {
 		log.Error(err, "metrics")
-		os.Exit(1)
+		return 1
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "healthz")
-		os.Exit(1)
+		return 1
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		log.Error(err, "readyz")
-		os.Exit(1)
+		return 1
 	}
-	log.Info("starting the manager", "leader-elect", leaderElect, "rate-limit", rateLimit, "resync-interval", resync)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	log.Info("starting the manager", "leader-elect", leaderElect, "rate-limit", rateLimit, "resync-interval", resync, "otel", tel.Enabled())
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "the manager stopped")
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+// clientOptions are the options of every client the manager makes: the
+// rate limit (requests a second to each place; none when 0), the user
+// agent, and tel's tracing and metrics.
+func clientOptions(rateLimit float64, tel *otelenv.Telemetry) []chreplication.Option {
+	var opts []chreplication.Option
+	if rateLimit > 0 {
+		opts = append(opts, chreplication.WithRateLimit(rateLimit, 1))
+	}
+	opts = append(opts, chreplication.WithUserAgent("chreplication-operator/"+chreplication.Version))
+	return append(opts, tel.Options()...)
 }

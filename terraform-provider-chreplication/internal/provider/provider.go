@@ -74,6 +74,12 @@ func New(version string) func() provider.Provider {
 	return func() provider.Provider { return &chProvider{version: version} }
 }
 
+// NewWith is New with options given to every client the provider makes,
+// such as the tracing and metrics of the OTEL_* environment.
+func NewWith(version string, opts ...chreplication.Option) func() provider.Provider {
+	return func() provider.Provider { return &chProvider{version: version, client: opts} }
+}
+
 var _ provider.Provider = (*chProvider)(nil)
 
 // providerModel is the provider block.
