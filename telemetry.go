@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -60,6 +61,27 @@ type telemetry struct {
 	attempts  metric.Int64Counter
 	throttles metric.Int64Counter
 	errors    metric.Int64Counter
+
+	sets sync.Map // *operation → *opSets: the attribute sets of its metrics, made once
+}
+
+// opSets are the attribute sets of an operation's metrics.
+type opSets struct {
+	method   metric.MeasurementOption // rpc.method
+	ok, fail metric.MeasurementOption // rpc.method and outcome
+}
+
+func (t *telemetry) setsOf(op *operation) *opSets {
+	if v, ok := t.sets.Load(op); ok {
+		return v.(*opSets)
+	}
+	m := attribute.String("rpc.method", op.name)
+	v, _ := t.sets.LoadOrStore(op, &opSets{
+		method: metric.WithAttributeSet(attribute.NewSet(m)),
+		ok:     metric.WithAttributeSet(attribute.NewSet(m, attribute.String("outcome", "ok"))),
+		fail:   metric.WithAttributeSet(attribute.NewSet(m, attribute.String("outcome", "error"))),
+	})
+	return v.(*opSets)
 }
 
 // WithTracerProvider makes the client record spans with tp: one per
@@ -150,15 +172,13 @@ func (t *telemetry) startCall(ctx context.Context, op *operation) (context.Conte
 // endCall ends the span of a call and records its metrics: err is the
 // call's outcome, body the answer's body (for the job ID it names).
 func (t *telemetry) endCall(ctx context.Context, span trace.Span, op *operation, began time.Time, err error, body []byte) {
-	outcome := "ok"
-	if err != nil {
-		outcome = "error"
-	}
 	if t.meter {
-		method := attribute.String("rpc.method", op.name)
-		t.duration.Record(ctx, time.Since(began).Seconds(), metric.WithAttributes(method, attribute.String("outcome", outcome)))
-		if err != nil {
-			t.errors.Add(ctx, 1, metric.WithAttributes(method, attribute.String("error.type", errorType(err))))
+		sets := t.setsOf(op)
+		if err == nil {
+			t.duration.Record(ctx, time.Since(began).Seconds(), sets.ok)
+		} else {
+			t.duration.Record(ctx, time.Since(began).Seconds(), sets.fail)
+			t.errors.Add(ctx, 1, metric.WithAttributes(attribute.String("rpc.method", op.name), attribute.String("error.type", errorType(err))))
 		}
 	}
 	if span == nil {
@@ -234,7 +254,7 @@ func errorType(err error) string {
 // r's headers. It returns the request to send.
 func (t *telemetry) startAttempt(ctx context.Context, r *http.Request, op *operation, n int) (*http.Request, trace.Span) {
 	if t.meter {
-		t.attempts.Add(ctx, 1, metric.WithAttributes(attribute.String("rpc.method", op.name)))
+		t.attempts.Add(ctx, 1, t.setsOf(op).method)
 	}
 	if t.tracer == nil {
 		return r, nil
@@ -246,13 +266,17 @@ func (t *telemetry) startAttempt(ctx context.Context, r *http.Request, op *opera
 			port = "80"
 		}
 	}
-	u := *r.URL
-	u.User = nil // never any: the endpoint is refused with one
-	attrs := []attribute.KeyValue{
+	full := r.URL
+	if full.User != nil { // never: NewClient refuses an endpoint with one
+		u := *full
+		u.User = nil
+		full = &u
+	}
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs,
 		attribute.String("http.request.method", r.Method),
 		attribute.String("server.address", host),
-		attribute.String("url.full", u.String()),
-	}
+		attribute.String("url.full", full.String()))
 	if p, err := strconv.Atoi(port); err == nil {
 		attrs = append(attrs, attribute.Int("server.port", p))
 	}
@@ -273,7 +297,7 @@ func (t *telemetry) startAttempt(ctx context.Context, r *http.Request, op *opera
 // endAttempt ends an attempt's span with its answer or error.
 func (t *telemetry) endAttempt(ctx context.Context, span trace.Span, op *operation, resp *http.Response, err error) {
 	if t.meter && err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		t.throttles.Add(ctx, 1, metric.WithAttributes(attribute.String("rpc.method", op.name)))
+		t.throttles.Add(ctx, 1, t.setsOf(op).method)
 	}
 	if span == nil {
 		return

@@ -214,13 +214,15 @@ func newGenerated(baseURL string, rt http.RoundTripper) (contender, error) {
 }
 
 // newFacade is the facade with the given credentials and, when rt is nil,
-// its default HTTP client (and so its default transport).
-func newFacade(name, baseURL string, a auth.Authenticator, rt http.RoundTripper) (contender, error) {
+// its default HTTP client (and so its default transport), and extra's
+// options.
+func newFacade(name, baseURL string, a auth.Authenticator, rt http.RoundTripper, extra ...chreplication.Option) (contender, error) {
 	opts := []chreplication.Option{
 		chreplication.WithProjectID(projectID),
 		chreplication.WithAuth(a),
 		chreplication.WithLanguage(language),
 	}
+	opts = append(opts, extra...)
 	if rt != nil {
 		opts = append(opts, chreplication.WithHTTPClient(&http.Client{Transport: rt}))
 	}

@@ -39,6 +39,10 @@ const (
 	maxCreateTimeRatio    = 1.15 // the facade over the generated client vs the hand-written call
 	maxCreateGenRatio     = 1.10 // the facade vs the generated client used directly
 	maxCreateExtraAllocs  = 10   // the facade's allocations over the generated client's
+	// Tracing and metrics (WithTracerProvider, WithMeterProvider) with a
+	// recording SDK provider, against the same facade without them.
+	maxTelemetryRatio       = 1.25
+	maxTelemetryExtraAllocs = 40
 	maxSignNs             = 5000
 	maxSignAllocs         = 30
 	maxCachedNs           = 100
@@ -211,6 +215,13 @@ func checkBudgets(r *results) []budget {
 	add("facade create (static token): allocations", d,
 		fmt.Sprintf("generated %s (baseline %s)", delta(d), delta(r.median(create+"/"+facadeToken, "allocs/op")-r.median(create+"/"+baseline, "allocs/op"))),
 		fmt.Sprintf("≤ generated +%d", maxCreateExtraAllocs), d <= maxCreateExtraAllocs)
+
+	tr := r.median("BenchmarkTelemetry/interleaved", "traced/plain")
+	add("facade create with a recording tracer and meter vs without: time", tr, fmt.Sprintf("%s without, interleaved", ratio(tr)),
+		fmt.Sprintf("≤ %.2f×", maxTelemetryRatio), tr <= maxTelemetryRatio)
+	ta := r.median("BenchmarkTelemetry/traced", "allocs/op") - r.median("BenchmarkTelemetry/plain", "allocs/op")
+	add("facade create with a recording tracer and meter: allocations", ta, fmt.Sprintf("without %s", delta(ta)),
+		fmt.Sprintf("≤ without +%d", maxTelemetryExtraAllocs), ta <= maxTelemetryExtraAllocs)
 
 	ns, al := r.median(benchSign, "ns/op"), r.median(benchSign, "allocs/op")
 	add("AK/SK signing alone: time", ns, fmt.Sprintf("%.2f µs", ns/1000), fmt.Sprintf("≤ %d µs", maxSignNs/1000), ns <= maxSignNs)
