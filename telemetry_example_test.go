@@ -25,7 +25,6 @@ func ExampleWithTracerProvider() {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	metrics := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics))
-	defer func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) }()
 
 	c, err := chreplication.NewClient(s.URL(),
 		chreplication.WithProjectID(s.ProjectID()),
@@ -57,6 +56,8 @@ func ExampleWithTracerProvider() {
 	for _, n := range names {
 		fmt.Println("metric", n)
 	}
+	_ = tp.Shutdown(context.Background())
+	_ = mp.Shutdown(context.Background())
 	// Output:
 	// span POST
 	// span CreateClickHouseDataBaseReplication

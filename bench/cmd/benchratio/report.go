@@ -36,21 +36,21 @@ var (
 
 // The budgets of issue 6 (see BENCHMARKS.md).
 const (
-	maxCreateTimeRatio    = 1.15 // the facade over the generated client vs the hand-written call
-	maxCreateGenRatio     = 1.10 // the facade vs the generated client used directly
-	maxCreateExtraAllocs  = 10   // the facade's allocations over the generated client's
+	maxCreateTimeRatio   = 1.15 // the facade over the generated client vs the hand-written call
+	maxCreateGenRatio    = 1.10 // the facade vs the generated client used directly
+	maxCreateExtraAllocs = 10   // the facade's allocations over the generated client's
 	// Tracing and metrics (WithTracerProvider, WithMeterProvider) with a
 	// recording SDK provider, against the same facade without them.
 	maxTelemetryRatio       = 1.25
 	maxTelemetryExtraAllocs = 40
-	maxSignNs             = 5000
-	maxSignAllocs         = 30
-	maxCachedNs           = 100
-	maxCachedAllocs       = 0
-	minParallelThroughput = 0.9
-	maxConnsPerOp         = 0.01  // at most one new connection per 100 calls
-	maxSerialConnsPerOp   = 0.001 // net/http may dial while the last connection is on its way back to the pool
-	maxLiveGrowth         = 2.0   // live heap at 10,000 tasks vs at 1,000
+	maxSignNs               = 5000
+	maxSignAllocs           = 30
+	maxCachedNs             = 100
+	maxCachedAllocs         = 0
+	minParallelThroughput   = 0.9
+	maxConnsPerOp           = 0.01  // at most one new connection per 100 calls
+	maxSerialConnsPerOp     = 0.001 // net/http may dial while the last connection is on its way back to the pool
+	maxLiveGrowth           = 2.0   // live heap at 10,000 tasks vs at 1,000
 )
 
 type budget struct {
