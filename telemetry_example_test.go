@@ -3,7 +3,6 @@ package chreplication_test
 import (
 	"context"
 	"fmt"
-	"log"
 	"slices"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -32,19 +31,22 @@ func ExampleWithTracerProvider() {
 		chreplication.WithTracerProvider(tp),
 		chreplication.WithMeterProvider(mp))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	_, err = c.CreateReplication(context.Background(), "54e42160670e48e789af7075e1efea1fin16",
 		chreplication.CreateReplicationRequest{SourceInstanceID: "ba62a0b83a1b42bfab9d2ac1a5dd2e2cin07", SourceDatabase: "sales"})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	for _, sp := range spans.Ended() {
 		fmt.Println("span", sp.Name())
 	}
 	var rm metricdata.ResourceMetrics
 	if err := metrics.Collect(context.Background(), &rm); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	var names []string
 	for _, sm := range rm.ScopeMetrics {
