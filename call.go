@@ -75,7 +75,7 @@ type json200[T any] interface{ GetJSON200() *T }
 // is decoded into the same generated model.
 func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
 	send func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error),
-) (v *T, a *reply, err error) {
+) (*T, *reply, error) {
 	if c.timeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -83,16 +83,22 @@ func run[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
 			defer cancel()
 		}
 	}
-	if t := c.tel; t != nil {
-		began := time.Now()
-		var span trace.Span
-		ctx, span = t.startCall(ctx, op)
-		var body []byte
-		defer func() { t.endCall(ctx, span, op, began, err, body) }()
-		v, a, err = runOnce(c, ctx, op, send, parse, &body)
-		return v, a, err
+	if c.tel != nil {
+		return runTraced(c, ctx, op, send, parse)
 	}
 	return runOnce(c, ctx, op, send, parse, nil)
+}
+
+// runTraced is runOnce within the call's span and metrics.
+func runTraced[T any, R json200[T]](c *Client, ctx context.Context, op *operation,
+	send func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error),
+) (*T, *reply, error) {
+	began := time.Now()
+	ctx, span := c.tel.startCall(ctx, op)
+	var body []byte
+	v, a, err := runOnce(c, ctx, op, send, parse, &body)
+	c.tel.endCall(ctx, span, op, began, err, body)
+	return v, a, err
 }
 
 // runOnce is run without the telemetry; body, when not nil, is set to the
