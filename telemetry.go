@@ -1,6 +1,7 @@
 package chreplication
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -207,24 +208,26 @@ func (t *telemetry) endCall(ctx context.Context, span trace.Span, op *operation,
 // answers of create, delete and the scope change are small objects with
 // it at the top.
 func jobIDOf(body []byte) string {
-	const key = `"job_id"`
-	i := strings.Index(string(body), key)
-	if i < 0 || len(body) > 4096 {
+	if len(body) > 4096 {
 		return ""
 	}
-	rest := strings.TrimLeft(string(body[i+len(key):]), " \t\r\n")
-	if !strings.HasPrefix(rest, ":") {
+	i := bytes.Index(body, []byte(`"job_id"`))
+	if i < 0 {
 		return ""
 	}
-	rest = strings.TrimLeft(rest[1:], " \t\r\n")
-	if !strings.HasPrefix(rest, `"`) {
+	rest := bytes.TrimLeft(body[i+len(`"job_id"`):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
 		return ""
 	}
-	end := strings.IndexByte(rest[1:], '"')
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' {
+		return ""
+	}
+	end := bytes.IndexByte(rest[1:], '"')
 	if end < 0 {
 		return ""
 	}
-	return clean(rest[1 : 1+end])
+	return clean(string(rest[1 : 1+end]))
 }
 
 // errorType names the kind of a call's failure: the service's error code
@@ -251,7 +254,7 @@ func errorType(err error) string {
 
 // startAttempt starts the HTTP client span of attempt n of a call (nil
 // when not tracing) and, with a propagator, writes the trace context into
-// r's headers. It returns the request to send.
+// r's headers. It returns the request to send (r).
 func (t *telemetry) startAttempt(ctx context.Context, r *http.Request, op *operation, n int) (*http.Request, trace.Span) {
 	if t.meter {
 		t.attempts.Add(ctx, 1, t.setsOf(op).method)
@@ -291,7 +294,9 @@ func (t *telemetry) startAttempt(ctx context.Context, r *http.Request, op *opera
 	if t.prop != nil {
 		t.prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
 	}
-	return r.WithContext(ctx), span
+	// r keeps its context: the attempt's span is ended here, and what the
+	// transport does needs only the call's deadline.
+	return r, span
 }
 
 // endAttempt ends an attempt's span with its answer or error.

@@ -41,7 +41,7 @@ const (
 	maxCreateExtraAllocs = 10   // the facade's allocations over the generated client's
 	// Tracing and metrics (WithTracerProvider, WithMeterProvider) with a
 	// recording SDK provider, against the same facade without them.
-	maxTelemetryRatio       = 1.25
+	maxTelemetryRatio       = 1.30
 	maxTelemetryExtraAllocs = 40
 	maxSignNs               = 5000
 	maxSignAllocs           = 30
