@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func lookup(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
+func lookup(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
 
 // TestTarget: what each signal's variables select, and what is refused
 // (naming the variable, never quoting a header's value).
