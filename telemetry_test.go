@@ -284,3 +284,40 @@ func nameOfParent(spans []sdktrace.ReadOnlySpan, child sdktrace.ReadOnlySpan) st
 	}
 	return ""
 }
+
+// TestTracingBusyInstance: a create refused by a busy instance (409) and
+// sent again once the instance is free is one call span with an
+// "instance-busy" event and two attempts.
+func TestTracingBusyInstance(t *testing.T) {
+	t.Parallel()
+	// The first create's job runs until the second create is refused as
+	// busy: then it ends, and the second is accepted when sent again.
+	s, err := fake.NewServer(fake.WithJobMode(fake.JobsManual), fake.WithJobVisibilityDelay(0), fake.WithOneOperationPerInstance())
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	c, err := chreplication.NewClient(s.URL(), chreplication.WithProjectID(s.ProjectID()), chreplication.WithAuth(auth.StaticToken(s.Token())),
+		chreplication.WithTracerProvider(tp), chreplication.WithRetry(chreplication.RetryPolicy{BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond}),
+		chreplication.WithEventHook(func(e chreplication.Event) {
+			if e.Kind == chreplication.EventInstanceBusy {
+				s.FinishJobs()
+			}
+		}))
+	require.NoError(t, err)
+	for _, db := range []string{"shop", "sales"} {
+		_, err := c.CreateReplication(t.Context(), chInstance, chreplication.CreateReplicationRequest{SourceInstanceID: srcInstance, SourceDatabase: db})
+		require.NoError(t, err)
+	}
+	spans := rec.Ended()
+	second := spans[len(spans)-1]
+	assert.Equal(t, "CreateClickHouseDataBaseReplication", second.Name())
+	assert.Contains(t, eventNames(second), "instance-busy")
+	attempts := 0
+	for _, sp := range spans {
+		if sp.Parent().SpanID() == second.SpanContext().SpanID() {
+			attempts++
+		}
+	}
+	assert.GreaterOrEqual(t, attempts, 2, "the busy answer and the accepted one")
+}

@@ -73,3 +73,16 @@ func TestCLIExportsNothingUnlessAsked(t *testing.T) {
 	assert.NotContains(t, r.stderr, "hunter2")
 	assert.Equal(t, sent, len(s.Requests()), "nothing sent to the service")
 }
+
+// TestExporterExportsTraces: the exporter's looks at the instances are
+// spans at the collector too (the OTEL_* environment reaches its clients).
+func TestExporterExportsTraces(t *testing.T) {
+	s := newFake(t)
+	rcv := otlptest.NewReceiver(t)
+	env := with(tokenEnv(s), "OTEL_EXPORTER_OTLP_ENDPOINT", rcv.URL)
+	r := runCLI(t, env, "exporter", "--listen", "127.0.0.1:0", "--instance-id", instanceID, "--refresh", "50ms", "--timeout", "500ms")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	spans, attrs, _, _ := rcv.Got()
+	assert.Contains(t, spans, "ListClickHouseDataBaseReplication")
+	assert.Contains(t, attrs, "huaweicloud.gaussdb.instance_id="+instanceID)
+}
