@@ -24,7 +24,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/gaussdb-tools/chreplication"
 	v1alpha1 "github.com/gaussdb-tools/chreplication/operator/api/v1alpha1"
@@ -59,7 +61,10 @@ const (
 	ReasonThrottled      = "Throttled"
 	ReasonDeleting       = "Deleting"
 	ReasonPaused         = "Paused"
-	ReasonError          = "Error"
+	// ReasonDuplicate: another resource, older, names the same instance
+	// and database; it keeps the task, and nothing is sent for this one.
+	ReasonDuplicate = "Duplicate"
+	ReasonError     = "Error"
 )
 
 // DefaultResync is the drift resync interval of a resource that names
@@ -166,6 +171,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		r.wrote(&res, rv)
+	}
+	// A database has one task per instance: of the resources that name
+	// it, the oldest keeps it; the others are refused, nothing sent.
+	others, err := r.sameTask(ctx, &res)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(others) > 0 && older(&others[0], &res) {
+		o := others[0]
+		msg := fmt.Sprintf("the resource %s/%s keeps the task of database %s on instance %s: nothing is sent for this one", o.Namespace, o.Name, res.Spec.Database, res.Spec.InstanceID)
+		if synced := meta.FindStatusCondition(res.Status.Conditions, ConditionSynced); synced == nil || synced.Reason != ReasonDuplicate {
+			r.event(&res, corev1.EventTypeWarning, ReasonDuplicate, msg)
+		}
+		r.set(&res, ConditionReady, metav1.ConditionFalse, ReasonDuplicate, msg)
+		r.set(&res, ConditionSynced, metav1.ConditionFalse, ReasonDuplicate, msg)
+		res.Status.ObservedGeneration = res.Generation
+		return ctrl.Result{RequeueAfter: r.resync(&res)}, r.updateStatus(ctx, &res, before)
 	}
 	result, err := r.reconcileNormal(ctx, c, v, &res)
 	log.FromContext(ctx).V(1).Info("reconciled", "instance", res.Spec.InstanceID, "database", res.Spec.Database,
@@ -372,6 +394,37 @@ func (r *Reconciler) othersToCreate(ctx context.Context, v *instanceView, res *v
 		}
 	}
 	return false, nil
+}
+
+// sameTask returns the other resources, not being deleted, that name
+// res's instance and database, the oldest first.
+func (r *Reconciler) sameTask(ctx context.Context, res *v1alpha1.ClickHouseReplication) ([]v1alpha1.ClickHouseReplication, error) {
+	var all v1alpha1.ClickHouseReplicationList
+	if err := r.List(ctx, &all, client.MatchingFields{instanceIndex: res.Spec.InstanceID}); err != nil {
+		return nil, err
+	}
+	var same []v1alpha1.ClickHouseReplication
+	for _, o := range all.Items {
+		if o.UID != res.UID && o.Spec.Database == res.Spec.Database && o.DeletionTimestamp.IsZero() {
+			same = append(same, o)
+		}
+	}
+	slices.SortFunc(same, func(a, b v1alpha1.ClickHouseReplication) int {
+		if older(&a, &b) {
+			return -1
+		}
+		return 1
+	})
+	return same, nil
+}
+
+// older reports whether a was made before b (by namespace and name when
+// at the same second).
+func older(a, b *v1alpha1.ClickHouseReplication) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 // instanceIndex is the cache's index of the resources by instance.
@@ -629,7 +682,17 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, c *chreplication.Clien
 	if !controllerutil.ContainsFinalizer(res, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	if res.Spec.DeletionPolicy != v1alpha1.DeletionRetain {
+	others, err := r.sameTask(ctx, res)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(others) > 0 {
+		// Another resource names the task too: it is left to that one
+		// (a job of this one's still runs on the service; the other finds
+		// its task on the list).
+		o := others[0]
+		r.event(res, corev1.EventTypeNormal, "HandedOver", fmt.Sprintf("the task of database %s is kept for the resource %s/%s", res.Spec.Database, o.Namespace, o.Name))
+	} else if res.Spec.DeletionPolicy != v1alpha1.DeletionRetain {
 		if wait, err := r.followJob(ctx, c, v, res); wait > 0 || err != nil {
 			return ctrl.Result{RequeueAfter: wait}, errors.Join(err, r.updateStatus(ctx, res, before))
 		}
@@ -757,6 +820,26 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return err
 	}
+	// A change of one resource wakes the others that name the same task:
+	// a duplicate takes the task over when the resource that kept it goes.
+	siblings := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		res, ok := o.(*v1alpha1.ClickHouseReplication)
+		if !ok {
+			return nil
+		}
+		var all v1alpha1.ClickHouseReplicationList
+		if err := r.List(ctx, &all, client.MatchingFields{instanceIndex: res.Spec.InstanceID}); err != nil {
+			return nil
+		}
+		var reqs []reconcile.Request
+		for _, x := range all.Items {
+			if x.UID != res.UID && x.Spec.Database == res.Spec.Database {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&x)})
+			}
+		}
+		return reqs
+	})
 	return ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.ClickHouseReplication{}).Named("clickhousereplication").
+		Watches(&v1alpha1.ClickHouseReplication{}, siblings).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).Complete(r)
 }

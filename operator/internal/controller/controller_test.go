@@ -313,7 +313,7 @@ func TestPausedSecretAndAbnormal(t *testing.T) {
 		return c != nil && c.Reason == controller.ReasonPaused
 	})
 
-	noCreds := replication("nocreds", "sales")
+	noCreds := replication("nocreds", "stock")
 	require.NoError(t, e.c.Create(ctx, noCreds))
 	cur := e.eventually(t, "nocreds", "an error", func(r *v1alpha1.ClickHouseReplication) bool {
 		c := meta.FindStatusCondition(r.Status.Conditions, controller.ConditionSynced)
@@ -561,4 +561,38 @@ func TestFleet(t *testing.T) {
 	// a resource (a list and a configuration read per step would be 6).
 	assert.LessOrEqual(t, all, 350, "requests for 100 resources")
 	t.Logf("fleet: %d requests, %d throttled", all, throttled)
+}
+
+// TestDuplicateResources: a second resource naming the same instance and
+// database is refused (Duplicate, nothing sent); when the first goes, the
+// task is kept and the second takes it over; when the last goes, the task
+// is deleted.
+func TestDuplicateResources(t *testing.T) {
+	e := start(t, true)
+	ctx := context.Background()
+	require.NoError(t, e.c.Create(ctx, replication("shop", "shop")))
+	e.eventually(t, "shop", "Ready", ready(controller.ReasonUpToDate))
+	// twin is made after shop (or in the same second, and "shop" < "twin"):
+	// shop keeps the task.
+	require.NoError(t, e.c.Create(ctx, replication("twin", "shop")))
+	cur := e.eventually(t, "twin", "refused as a duplicate", func(r *v1alpha1.ClickHouseReplication) bool {
+		c := meta.FindStatusCondition(r.Status.Conditions, controller.ConditionSynced)
+		return c != nil && c.Reason == controller.ReasonDuplicate
+	})
+	assert.Contains(t, meta.FindStatusCondition(cur.Status.Conditions, controller.ConditionSynced).Message, "default/shop")
+	assert.Equal(t, 1, writes(e.srv, opCreate), "nothing sent for the duplicate")
+
+	var shop v1alpha1.ClickHouseReplication
+	require.NoError(t, e.c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "shop"}, &shop))
+	require.NoError(t, e.c.Delete(ctx, &shop))
+	gone(t, e, "shop")
+	e.eventually(t, "twin", "the task taken over", ready(controller.ReasonAdopted))
+	assert.Zero(t, writes(e.srv, opDelete), "the task is kept for twin")
+	assert.Equal(t, 1, writes(e.srv, opCreate))
+
+	require.NoError(t, e.c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "twin"}, &shop))
+	require.NoError(t, e.c.Delete(ctx, &shop))
+	gone(t, e, "twin")
+	assert.Equal(t, 1, writes(e.srv, opDelete), "the last resource deletes the task")
+	assert.Empty(t, e.srv.Replications(instance))
 }
