@@ -282,15 +282,6 @@ func (c *Client) EnsureReplicationAbsent(ctx context.Context, instanceID, databa
 	return EnsureAbsentResult{}, unknown(what, err, lerr, cfg.confirmWait, ctx.Err())
 }
 
-// taskKey is what identifies a task: its source database, or its target
-// database when the answer left the source out.
-func taskKey(r *Replication) string {
-	if r.SourceDatabase != "" {
-		return r.SourceDatabase
-	}
-	return r.TargetDatabase
-}
-
 // findReplication returns the task of database on instanceID, or nil when
 // the list has none.
 func (c *Client) findReplication(ctx context.Context, instanceID, database string) (*Replication, error) {
@@ -298,7 +289,7 @@ func (c *Client) findReplication(ctx context.Context, instanceID, database strin
 		if err != nil {
 			return nil, err
 		}
-		if taskKey(&r) == database {
+		if r.Database() == database {
 			return &r, nil
 		}
 	}

@@ -267,7 +267,7 @@ func TestEnsureReplicationOutcomes(t *testing.T) {
 			require.NoError(t, err)
 			if tt.wantTask {
 				require.NotNil(t, res.Replication)
-				assert.Equal(t, "shop", taskKey(res.Replication))
+				assert.Equal(t, "shop", res.Replication.Database())
 			} else {
 				assert.Nil(t, res.Replication)
 			}
@@ -533,7 +533,7 @@ func TestWithoutFirstLook(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, res.Created)
 		require.NotNil(t, res.Replication)
-		assert.Equal(t, "shop", taskKey(res.Replication))
+		assert.Equal(t, "shop", res.Replication.Database())
 	})
 	t.Run("delete", func(t *testing.T) {
 		t.Parallel()

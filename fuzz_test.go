@@ -138,7 +138,7 @@ var responseOps = []struct {
 		r, err := c.WaitReplicationStarted(ctx, testInstance, "d", WithPollInterval(time.Millisecond, time.Millisecond))
 		switch {
 		case err == nil:
-			return fuzzOutcome{ok: r != nil && !r.Starting() && taskKey(r) == "d"}
+			return fuzzOutcome{ok: r != nil && !r.Starting() && r.Database() == "d"}
 		case errors.Is(err, context.DeadlineExceeded) && r != nil && !r.Starting():
 			return fuzzOutcome{err: fmt.Errorf("WaitReplicationStarted: ended by its context with a task that is not starting: %w", err)}
 		}

@@ -94,6 +94,17 @@ func (c *Client) CheckSource(ctx context.Context, instanceID, database string, w
 	return &SourceConflictError{InstanceID: instanceID, Database: database, Want: want, Have: have}
 }
 
+// Database is what identifies the task on its instance: its source
+// database, or its target database when the answer left the source out.
+// EnsureReplication, apply, the provider and the controller all find a
+// task by it.
+func (r Replication) Database() string {
+	if r.SourceDatabase != "" {
+		return r.SourceDatabase
+	}
+	return r.TargetDatabase
+}
+
 // Starting reports whether the task has not yet left its first stages: it
 // is normal and its stage is "wait" or "full" (the full copy that follows
 // the create). A task that has reached its steady stage (incremental), an

@@ -110,3 +110,12 @@ func TestWaitReplicationStarted(t *testing.T) {
 	_, err = c.WaitReplicationStarted(t.Context(), chInstance, "nothing")
 	require.ErrorIs(t, err, chreplication.ErrReplicationGone)
 }
+
+// TestReplicationDatabase: a task is found by its source database, or by
+// its target database when the answer left the source out.
+func TestReplicationDatabase(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "shop", chreplication.Replication{SourceDatabase: "shop", TargetDatabase: "shop_ch"}.Database())
+	assert.Equal(t, "shop_ch", chreplication.Replication{TargetDatabase: "shop_ch"}.Database())
+	assert.Empty(t, chreplication.Replication{}.Database())
+}

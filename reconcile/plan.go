@@ -301,7 +301,7 @@ func (a *Applier) planInstance(ctx context.Context, c *chreplication.Client, t *
 			listErr = err
 			break
 		}
-		key := taskKey(r)
+		key := r.Database()
 		if _, dup := existing[key]; !dup {
 			order = append(order, key)
 		}
@@ -356,15 +356,6 @@ func (a *Applier) planInstance(ctx context.Context, c *chreplication.Client, t *
 		}
 	}
 	return out
-}
-
-// taskKey is what identifies a task: its source database, or its target
-// database when the answer left the source out.
-func taskKey(r chreplication.Replication) string {
-	if r.SourceDatabase != "" {
-		return r.SourceDatabase
-	}
-	return r.TargetDatabase
 }
 
 func isAbnormal(r chreplication.Replication) bool {

@@ -62,18 +62,8 @@ func (v *instanceView) list(ctx context.Context, c *chreplication.Client, instan
 		if err != nil {
 			return err
 		}
-		tasks[databaseOf(t)] = t
+		tasks[t.Database()] = t
 	}
 	v.listed, v.tasks, v.created = sent, tasks, nil
 	return nil
-}
-
-// databaseOf names the database of a task as EnsureReplication identifies
-// it: its source database, or its target database when the answer leaves
-// the source out.
-func databaseOf(t chreplication.Replication) string {
-	if t.SourceDatabase != "" {
-		return t.SourceDatabase
-	}
-	return t.TargetDatabase
 }

@@ -138,7 +138,7 @@ func (d *replicationsDataSource) Read(ctx context.Context, req datasource.ReadRe
 			return
 		}
 		m.Replications = append(m.Replications, replicationRow{
-			Database:       types.StringValue(key(t)),
+			Database:       types.StringValue(t.Database()),
 			SourceDatabase: types.StringValue(t.SourceDatabase),
 			TargetDatabase: types.StringValue(t.TargetDatabase),
 			Status:         types.StringValue(string(t.Status)),

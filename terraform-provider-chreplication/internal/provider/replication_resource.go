@@ -573,7 +573,7 @@ func (r *replicationResource) refresh(ctx context.Context, c *chreplication.Clie
 			diags.AddError("Cannot list the replications of instance "+instance, err.Error())
 			return false, diags
 		}
-		if key(t) == db {
+		if t.Database() == db {
 			task = &t
 			break
 		}
@@ -603,15 +603,6 @@ func (r *replicationResource) refresh(ctx context.Context, c *chreplication.Clie
 				"Look at it in the console, or replace it (tofu apply -replace=...).", task.Stage, task.CatchupStage))
 	}
 	return true, diags
-}
-
-// key is what identifies a task: its source database, or its target
-// database when the answer left the source out.
-func key(t chreplication.Replication) string {
-	if t.SourceDatabase != "" {
-		return t.SourceDatabase
-	}
-	return t.TargetDatabase
 }
 
 func (r *replicationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
