@@ -380,13 +380,13 @@ func (r *Reconciler) fresh(ctx context.Context, c *chreplication.Client, v *inst
 // nor created since. Their creates come first; a list now would be made
 // again after them.
 func (r *Reconciler) othersToCreate(ctx context.Context, v *instanceView, res *v1alpha1.ClickHouseReplication) (bool, error) {
-	var same v1alpha1.ClickHouseReplicationList
-	if err := r.List(ctx, &same, client.MatchingFields{instanceIndex: res.Spec.InstanceID}); err != nil {
+	others, err := r.others(ctx, res, false)
+	if err != nil {
 		return false, err
 	}
-	for i := range same.Items {
-		o := &same.Items[i]
-		if o.UID == res.UID || !o.DeletionTimestamp.IsZero() || o.Annotations[AnnotationReconcile] == "paused" {
+	for i := range others {
+		o := &others[i]
+		if !o.DeletionTimestamp.IsZero() || o.Annotations[AnnotationReconcile] == "paused" {
 			continue
 		}
 		if _, listed := v.tasks[o.Spec.Database]; !listed && !v.created[o.Spec.Database] {
@@ -399,16 +399,11 @@ func (r *Reconciler) othersToCreate(ctx context.Context, v *instanceView, res *v
 // sameTask returns the other resources, not being deleted, that name
 // res's instance and database, the oldest first.
 func (r *Reconciler) sameTask(ctx context.Context, res *v1alpha1.ClickHouseReplication) ([]v1alpha1.ClickHouseReplication, error) {
-	var all v1alpha1.ClickHouseReplicationList
-	if err := r.List(ctx, &all, client.MatchingFields{instanceIndex: res.Spec.InstanceID}); err != nil {
+	all, err := r.others(ctx, res, true)
+	if err != nil {
 		return nil, err
 	}
-	var same []v1alpha1.ClickHouseReplication
-	for _, o := range all.Items {
-		if o.UID != res.UID && o.Spec.Database == res.Spec.Database && o.DeletionTimestamp.IsZero() {
-			same = append(same, o)
-		}
-	}
+	same := slices.DeleteFunc(all, func(o v1alpha1.ClickHouseReplication) bool { return !o.DeletionTimestamp.IsZero() })
 	slices.SortFunc(same, func(a, b v1alpha1.ClickHouseReplication) int {
 		if older(&a, &b) {
 			return -1
@@ -425,6 +420,19 @@ func older(a, b *v1alpha1.ClickHouseReplication) bool {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+// others returns the resources of res's instance other than res, as the
+// cache has them (by instanceIndex); sameDatabase keeps those of res's
+// database only.
+func (r *Reconciler) others(ctx context.Context, res *v1alpha1.ClickHouseReplication, sameDatabase bool) ([]v1alpha1.ClickHouseReplication, error) {
+	var all v1alpha1.ClickHouseReplicationList
+	if err := r.List(ctx, &all, client.MatchingFields{instanceIndex: res.Spec.InstanceID}); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all.Items, func(o v1alpha1.ClickHouseReplication) bool {
+		return o.UID == res.UID || sameDatabase && o.Spec.Database != res.Spec.Database
+	}), nil
 }
 
 // instanceIndex is the cache's index of the resources by instance.
@@ -827,15 +835,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		if !ok {
 			return nil
 		}
-		var all v1alpha1.ClickHouseReplicationList
-		if err := r.List(ctx, &all, client.MatchingFields{instanceIndex: res.Spec.InstanceID}); err != nil {
+		same, err := r.others(ctx, res, true)
+		if err != nil {
 			return nil
 		}
-		var reqs []reconcile.Request
-		for _, x := range all.Items {
-			if x.UID != res.UID && x.Spec.Database == res.Spec.Database {
-				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&x)})
-			}
+		reqs := make([]reconcile.Request, 0, len(same))
+		for i := range same {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&same[i])})
 		}
 		return reqs
 	})
